@@ -1,0 +1,1 @@
+"""carepath: oncology to rehabilitation care-coordination audit pipeline."""

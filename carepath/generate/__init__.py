@@ -1,0 +1,181 @@
+"""Synthetic site extracts for demos and tests: deterministic per seed, with planted bottlenecks.
+
+Each site delivers one file per extract per month (an increment cut at month end), so a referral
+is resent with newer fields as it moves along the pathway - the newest delivery wins downstream.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from tqdm import tqdm
+
+from carepath.contract import EXTRACTS, STAGE_ORDER, column_names
+from carepath.generate.pathway import Journey, simulate, snapshot
+from carepath.generate.roster import (
+    TRIAGE_BACKLOG_EXTRA_DAYS, TRIAGE_BACKLOG_MONTHS, TRIAGE_BACKLOG_SITE, Site, choose_sites,
+)
+from carepath.ingest.mapping import SiteMapping, load_mappings, site_columns
+
+DEFAULT_END_MONTH = "2026-10"
+
+
+@dataclass(frozen=True)
+class Month:
+    year: int
+    month: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def first_day(self) -> datetime:
+        return datetime(self.year, self.month, 1)
+
+    @property
+    def end(self) -> datetime:
+        return datetime(self.year, self.month, monthrange(self.year, self.month)[1], 23, 59, 59)
+
+
+def month_range(end_month: str, months: int) -> list[Month]:
+    year, month = (int(x) for x in end_month.split("-"))
+    out = []
+    for _ in range(months):
+        out.append(Month(year, month))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out[::-1]
+
+
+def _backlog_months(months: list[Month]) -> list[Month]:
+    start = max(0, len(months) // 2 - TRIAGE_BACKLOG_MONTHS // 2)
+    return months[start:start + TRIAGE_BACKLOG_MONTHS] if len(months) >= 4 else []
+
+
+def _simulate_site(site: Site, months: list[Month], scale: float, seed: int,
+                   progress: tqdm) -> list[Journey]:
+    rng = random.Random(f"{seed}:{site.code}")
+    census = months[-1].end
+    backlog = {m.label for m in _backlog_months(months)} if site.code == TRIAGE_BACKLOG_SITE else set()
+    journeys: list[Journey] = []
+    patients: list[str] = []
+    seq = 0
+    for month in months:
+        days = monthrange(month.year, month.month)[1]
+        n = max(1, round(rng.gauss(site.volume * scale, (site.volume * scale) ** 0.5)))
+        for _ in range(n):
+            seq += 1
+            day = month.first_day + timedelta(days=rng.randrange(days))
+            if patients and rng.random() < 0.05:  # a patient referred again
+                patient = rng.choice(patients)
+            else:
+                patient = f"{site.code}{rng.randrange(10**6, 10**7)}"
+                patients.append(patient)
+            journeys.append(simulate(rng, site, seq, patient, day, census, month.label in backlog,
+                                     TRIAGE_BACKLOG_EXTRA_DAYS))
+        progress.update(1)
+    return journeys
+
+
+def _deliveries(journeys: list[Journey], months: list[Month]) -> dict[str, dict[str, list[dict]]]:
+    """Rows per extract per delivery month: what changed in that month, as known at its end."""
+    out: dict[str, dict[str, list[dict]]] = {e: {m.label: [] for m in months} for e in EXTRACTS}
+    labels = {m.label: m for m in months}
+    for j in journeys:
+        touched = sorted({j.referral[k].strftime("%Y-%m") for k in STAGE_ORDER if j.referral.get(k)})
+        for label in touched:
+            out["referrals"][label].append(snapshot(j.referral, labels[label].end))
+        for s in j.sessions:
+            out["sessions"][s["scheduled_at"].strftime("%Y-%m")].append(s)
+        for o in j.outcomes:
+            label = o["assessed_at"].strftime("%Y-%m")
+            if label in labels:  # a baseline taken before the first month predates the feed
+                out["outcomes"][label].append(o)
+    return out
+
+
+def _format(value, column: str, mapping: SiteMapping, codes: dict[str, dict[str, str]]) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime(mapping.timestamp_format)
+    if isinstance(value, float):
+        return f"{value:g}"
+    text = str(value)
+    return codes.get(column, {}).get(text, text)
+
+
+def write_extract(path: Path, rows: list[dict], extract: str, mapping: SiteMapping) -> None:
+    """Write rows in the site's own layout: its headers, codes, date format, delimiter, encoding."""
+    em = mapping.extract(extract)
+    inverse = {col: {v: k for k, v in values.items()} for col, values in em.codes.items()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding=mapping.encoding) as fh:
+        writer = csv.writer(fh, delimiter=mapping.delimiter)
+        writer.writerow(site_columns(mapping, extract))
+        for row in rows:
+            writer.writerow([_format(row.get(c), c, mapping, inverse) for c in column_names(extract)])
+
+
+def generate(out: Path, sites: int = 4, months: int = 12, scale: float = 1.0, seed: int = 42,
+             end_month: str = DEFAULT_END_MONTH, mappings_dir: Path | None = None) -> dict:
+    """Write landing files under `out/<SITE>/<extract>/` and `out/ground_truth.json`."""
+    from carepath.settings import load_settings
+
+    if months < 1 or scale <= 0:
+        raise ValueError("--months must be >= 1 and --scale > 0")
+    chosen = choose_sites(sites)
+    mappings = load_mappings(mappings_dir or load_settings().mappings_dir)
+    missing = [s.code for s in chosen if s.code not in mappings]
+    if missing:
+        raise ValueError(f"no mapping file for sites {missing}")
+    span = month_range(end_month, months)
+    counts: dict[str, dict[str, int]] = {}
+    with tqdm(total=len(chosen) * len(span), desc="simulating site-months", unit="month",
+              disable=None) as progress:
+        for site in chosen:
+            journeys = _simulate_site(site, span, scale, seed, progress)
+            counts[site.code] = {"referrals": len(journeys)}
+            for extract, by_month in _deliveries(journeys, span).items():
+                for label, rows in by_month.items():
+                    path = out / site.code / extract / f"{site.code}_{extract}_{label}.csv"
+                    write_extract(path, rows, extract, mappings[site.code])
+                counts[site.code][f"{extract}_rows"] = sum(len(r) for r in by_month.values())
+    truth = _ground_truth(chosen, span, scale, seed, counts)
+    (out / "ground_truth.json").write_text(json.dumps(truth, indent=2) + "\n")
+    return truth
+
+
+def _ground_truth(sites: list[Site], span: list[Month], scale: float, seed: int,
+                  counts: dict) -> dict:
+    codes = {s.code for s in sites}
+    bottlenecks = []
+    backlog = _backlog_months(span)
+    if TRIAGE_BACKLOG_SITE in codes and backlog:
+        bottlenecks.append({
+            "kind": "triage_backlog", "site_code": TRIAGE_BACKLOG_SITE,
+            "received_months": [m.label for m in backlog],
+            "extra_triage_days": list(TRIAGE_BACKLOG_EXTRA_DAYS),
+            "shows_in": "days_receipt_to_triage for referrals received in those months",
+        })
+    base_dna = min(s.dna_rate for s in sites)
+    for s in sites:
+        if s.dna_rate > base_dna:
+            bottlenecks.append({"kind": "high_dna_rate", "site_code": s.code,
+                                "first_appointment_dna_rate": s.dna_rate,
+                                "other_sites_dna_rate": base_dna,
+                                "shows_in": "session status did_not_attend and attendance_rate"})
+    return {
+        "seed": seed, "scale": scale, "months": [m.label for m in span],
+        "census_date": span[-1].end.date().isoformat(),
+        "sites": [{"site_code": s.code, "site_name": s.name,
+                   "layout": s.layout or "canonical"} for s in sites],
+        "bottlenecks": bottlenecks,
+        "counts": counts,
+    }

@@ -1,0 +1,41 @@
+"""The demo sites: who they are, how they deliver, and which bottleneck each one hides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Site:
+    code: str
+    name: str
+    volume: float  # mean referrals a month at scale 1
+    # The site's own file layout; None = the canonical contract. Named layouts live in
+    # carepath.generate.layouts and each has a mapping file in mappings/.
+    layout: str | None = None
+    dna_rate: float = 0.07
+    item_level_questionnaires: bool = False
+
+
+# Eight sites is the roster; `--sites N` takes the first N. Each has a committed mapping file.
+ROSTER: tuple[Site, ...] = (
+    Site("ASH", "Ashby Cancer Centre", volume=60, item_level_questionnaires=True),
+    Site("BRA", "Brampton General", volume=45, layout="brampton"),
+    Site("CAR", "Carlow University Hospital", volume=55),
+    Site("DEN", "Denholm Community Rehab", volume=30, dna_rate=0.24),
+    Site("ELM", "Elmwood District", volume=35),
+    Site("FAI", "Fairhaven Oncology", volume=40),
+    Site("GLE", "Glenmore Royal", volume=50),
+    Site("HAR", "Harwick Infirmary", volume=25),
+)
+
+# The planted triage backlog: this site, for this many months in the middle of the run.
+TRIAGE_BACKLOG_SITE = "CAR"
+TRIAGE_BACKLOG_MONTHS = 3
+TRIAGE_BACKLOG_EXTRA_DAYS = (18, 40)
+
+
+def choose_sites(n: int) -> list[Site]:
+    if not 1 <= n <= len(ROSTER):
+        raise ValueError(f"--sites must be between 1 and {len(ROSTER)} (the demo roster), got {n}")
+    return list(ROSTER[:n])

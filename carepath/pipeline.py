@@ -1,0 +1,94 @@
+"""The pipeline's steps, shared by the Airflow DAG (one task each) and `carepath run`.
+
+load -> build -> publish. Building is skipped when no new row arrived and the dbt project is
+unchanged since the last publication, so re-running the demo is quick and idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from carepath.ingest.loader import LoadReport, load_new_files
+from carepath.publish import publish, published_fingerprint
+from carepath.settings import Settings
+from carepath.transform.dbt_build import DbtReport, build_marts, project_fingerprint
+
+log = logging.getLogger(__name__)
+
+
+class PipelineFailed(RuntimeError):
+    pass
+
+
+def load_step(settings: Settings, create_key: bool = False) -> dict:
+    return load_new_files(settings, create_key=create_key).as_dict()
+
+
+def needs_build(settings: Settings, rows_loaded: int, force: bool = False) -> bool:
+    fingerprint = project_fingerprint(settings.dbt_project_dir)
+    return force or rows_loaded > 0 or published_fingerprint(settings) != fingerprint
+
+
+def build_step(settings: Settings) -> dict:
+    report = build_marts(settings)
+    if not report.success:
+        # Nothing is published from a failed build: the dashboard keeps the last good copy.
+        raise PipelineFailed("dbt build failed; marts not published:\n  "
+                             + "\n  ".join(report.failures or ["see dbt logs"]))
+    return report.as_dict()
+
+
+def publish_step(settings: Settings, run_info: dict) -> str:
+    return str(publish(settings, project_fingerprint(settings.dbt_project_dir), run_info))
+
+
+@dataclass
+class RunSummary:
+    load: LoadReport
+    build: DbtReport | None = None
+    published_to: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict:
+        return {"load": self.load.as_dict(), "build": self.build.as_dict() if self.build else None,
+                "published_to": self.published_to, "errors": self.errors}
+
+    def render(self) -> str:
+        loaded = [f for f in self.load.files if f.status == "loaded"]
+        lines = [
+            "carepath run summary",
+            f"  files: {len(self.load.files)} new ({len(loaded)} loaded, "
+            f"{self.load.files_rejected} rejected), {self.load.already_loaded} already loaded",
+            f"  rows: {self.load.rows_loaded} loaded, {self.load.rows_quarantined} quarantined",
+        ]
+        for f in self.load.files:
+            if f.status == "rejected":
+                lines.append(f"    rejected {f.source_file}: {f.rejection_reason}")
+        if self.build is None:
+            lines.append("  dbt: skipped (no new rows, project unchanged)")
+        else:
+            lines.append(f"  dbt: {'passed' if self.build.success else 'FAILED'}, "
+                         f"{self.build.tests_passed} tests passed, "
+                         f"{self.build.tests_failed} failed")
+        lines.append(f"  published: {self.published_to or 'unchanged'}")
+        lines += [f"  error: {e}" for e in self.errors]
+        return "\n".join(lines)
+
+
+def run_pipeline(settings: Settings, force_build: bool = False) -> RunSummary:
+    """Everything the DAG does, in one process, for use without a scheduler."""
+    summary = RunSummary(load=load_new_files(settings, create_key=True))
+    if not needs_build(settings, summary.load.rows_loaded, force_build):
+        return summary
+    summary.build = build_marts(settings)
+    if not summary.build.success:
+        summary.errors.append("dbt build failed; marts not published")
+        summary.errors += summary.build.failures
+        return summary
+    summary.published_to = publish_step(settings, summary.as_dict())
+    return summary

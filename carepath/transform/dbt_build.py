@@ -1,0 +1,90 @@
+"""Run the dbt project in-process against the warehouse and report what it built and tested."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from carepath.settings import Settings
+
+# What changes the marts besides new data: the project's own files.
+_PROJECT_GLOBS = ("dbt_project.yml", "profiles.yml", "models/**/*", "macros/**/*", "seeds/**/*",
+                  "tests/**/*")
+
+
+@dataclass
+class DbtReport:
+    success: bool
+    command: str
+    counts: dict[str, int] = field(default_factory=dict)  # "<resource>:<status>" -> n
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def tests_passed(self) -> int:
+        return sum(n for k, n in self.counts.items() if k.split(":")[0] in ("test", "unit_test")
+                   and k.endswith(":pass"))
+
+    @property
+    def tests_failed(self) -> int:
+        return sum(n for k, n in self.counts.items() if k.split(":")[0] in ("test", "unit_test")
+                   and k.split(":")[1] in ("fail", "error"))
+
+    def as_dict(self) -> dict:
+        return {"success": self.success, "command": self.command, "counts": self.counts,
+                "failures": self.failures, "tests_passed": self.tests_passed,
+                "tests_failed": self.tests_failed}
+
+
+def project_fingerprint(project_dir: Path) -> str:
+    digest = hashlib.sha256()
+    files = sorted({p for g in _PROJECT_GLOBS for p in project_dir.glob(g) if p.is_file()})
+    for path in files:
+        digest.update(str(path.relative_to(project_dir)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _dbt_executable() -> str:
+    beside = Path(sys.executable).with_name("dbt")
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+def run_dbt(settings: Settings, *args: str, echo: bool = True) -> DbtReport:
+    """`dbt <args>` against the warehouse, target and logs under the data folder.
+
+    dbt runs in its own process: dbt-duckdb keeps the warehouse attached for the life of the
+    process that ran it, which would lock out the publish step and any later run in this one.
+    """
+    target = settings.data_dir / "dbt" / "target"
+    project = str(settings.dbt_project_dir)
+    argv = [_dbt_executable(), *args, "--project-dir", project, "--profiles-dir", project,
+            "--target-path", str(target), "--log-path", str(settings.data_dir / "dbt" / "logs")]
+    env = {**os.environ, "CAREPATH_WAREHOUSE": str(settings.warehouse_path)}
+    (target / "run_results.json").unlink(missing_ok=True)
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True)
+    if echo:
+        sys.stdout.write(proc.stdout)
+        sys.stderr.write(proc.stderr)
+    report = DbtReport(success=proc.returncode == 0, command="dbt " + " ".join(args))
+    results_file = target / "run_results.json"
+    if not results_file.exists():
+        report.failures.append(f"dbt {args[0]} exited {proc.returncode} without results: "
+                               + (proc.stdout + proc.stderr).strip()[-2000:])
+        return report
+    for node in json.loads(results_file.read_text())["results"]:
+        resource = node["unique_id"].split(".")[0]
+        key = f"{resource}:{node['status']}"
+        report.counts[key] = report.counts.get(key, 0) + 1
+        if node["status"] in ("fail", "error"):
+            report.failures.append(f"{node['unique_id']}: {node.get('message')}")
+    return report
+
+
+def build_marts(settings: Settings) -> DbtReport:
+    return run_dbt(settings, "build")
