@@ -34,6 +34,15 @@ def _run(args: argparse.Namespace) -> int:
     return 0 if summary.ok else 1
 
 
+def _status(args: argparse.Namespace) -> int:
+    from carepath.status import published_status
+    from carepath.settings import load_settings
+
+    text, ok = published_status(load_settings(args.data_dir))
+    print(text)
+    return 0 if ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="carepath", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -53,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
                      help="rebuild the marts even when no new file was loaded")
     run.add_argument("--json", help="also write the run summary to this file")
     run.set_defaults(func=_run)
+
+    status = sub.add_parser("status", help="what the dashboard is serving: ledger and mart counts")
+    status.add_argument("--data-dir", help="data folder (default: $CAREPATH_DATA_DIR or ./data)")
+    status.set_defaults(func=_status)
 
     args = parser.parse_args(argv)
     try:

@@ -96,11 +96,14 @@ class ValidationGate:
     def _definition(self, extract: str):
         if extract in self._definitions:
             return self._definitions[extract]
+        # Quiet GX before importing it (it logs every registered function when Airflow has
+        # configured logging first), and once more after: the import resets one logger to INFO.
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
+        logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
         if self._context is None:
-            logging.getLogger("great_expectations").setLevel(logging.WARNING)
             _persist_duckdb_connections()
             self._context = gx.get_context(mode="ephemeral")
             self._context.variables.progress_bars = ProgressBarsConfig(

@@ -1,0 +1,107 @@
+"""Read-only queries over the published marts, shared by the dashboard and its tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+
+class NotPublishedYet(FileNotFoundError):
+    pass
+
+
+def _query(published: Path, sql: str, params: list | None = None) -> pd.DataFrame:
+    if not published.exists():
+        raise NotPublishedYet(f"{published} does not exist yet: run the pipeline first")
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        return con.execute(sql, params or []).df()
+    finally:
+        con.close()
+
+
+@dataclass(frozen=True)
+class Headline:
+    referrals_received: int
+    referrals_seen: int
+    pct_seen_within_target: float | None
+    median_access_days: float | None
+    attendance_rate: float | None
+    pct_responders: float | None
+    published_at: str
+
+
+def headline(published: Path) -> Headline:
+    row = _query(published, """
+        select
+            (select count(*) from marts.fct_referral_latency where received_month is not null)
+                as referrals_received,
+            (select count(*) from marts.fct_referral_latency where is_seen) as referrals_seen,
+            (select avg(case when is_within_target then 1.0 else 0.0 end)
+               from marts.fct_referral_latency where is_seen) as pct_seen_within_target,
+            (select median(days_receipt_to_first_seen) from marts.fct_referral_latency)
+                as median_access_days,
+            (select sum(sessions_attended) / nullif(sum(sessions_attended + sessions_did_not_attend
+                    + sessions_cancelled_by_patient), 0) from marts.fct_adherence)
+                as attendance_rate,
+            (select avg(case when is_responder then 1.0 else 0.0 end)
+               from marts.fct_outcome_registry where is_responder is not null) as pct_responders,
+            (select strftime(max(published_at), '%Y-%m-%d %H:%M UTC') from ops.publication)
+                as published_at
+    """).iloc[0]
+
+    def opt(value):
+        return None if pd.isna(value) else float(value)
+
+    return Headline(int(row.referrals_received), int(row.referrals_seen),
+                    opt(row.pct_seen_within_target), opt(row.median_access_days),
+                    opt(row.attendance_rate), opt(row.pct_responders), str(row.published_at))
+
+
+def site_summary(published: Path) -> pd.DataFrame:
+    return _query(published, """
+        with latency as (
+            select site_code,
+                   count(*) as referrals,
+                   count(*) filter (where is_seen) as seen,
+                   median(days_receipt_to_triage) as median_days_to_triage,
+                   median(days_receipt_to_first_seen) as median_days_to_first_seen,
+                   avg(case when is_within_target then 1.0 else 0.0 end)
+                       filter (where is_seen) as pct_within_target
+            from marts.fct_referral_latency group by site_code
+        ),
+        adherence as (
+            select site_code,
+                   sum(sessions_attended) / nullif(sum(sessions_attended
+                       + sessions_did_not_attend + sessions_cancelled_by_patient), 0)
+                       as attendance_rate,
+                   sum(sessions_did_not_attend) / nullif(sum(sessions_attended
+                       + sessions_did_not_attend), 0) as dna_rate
+            from marts.fct_adherence group by site_code
+        )
+        select l.*, a.attendance_rate, a.dna_rate
+        from latency l left join adherence a using (site_code)
+        order by site_code
+    """)
+
+
+def monthly_stage_medians(published: Path) -> pd.DataFrame:
+    return _query(published, """
+        select site_code, received_month,
+               median(days_receipt_to_triage) as receipt_to_triage,
+               median(days_receipt_to_first_seen) as receipt_to_first_seen,
+               count(*) as referrals
+        from marts.fct_referral_latency
+        where received_month is not null
+        group by all order by site_code, received_month
+    """)
+
+
+def quarantine_by_rule(published: Path) -> pd.DataFrame:
+    return _query(published, """
+        select site_code, extract, rule_description as reason, count(*) as rows
+        from ops.quarantine group by all order by rows desc
+    """)

@@ -1,0 +1,61 @@
+"""Load new site extracts, build the audit marts with dbt, publish them for the dashboard.
+
+Thin on purpose: every step is a function in carepath.pipeline, shared with `carepath run`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import dag, task
+
+from carepath import pipeline
+from carepath.settings import load_settings
+
+DEFAULT_ARGS = {
+    "owner": "carepath",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=5),
+}
+
+
+@dag(
+    dag_id="carepath_pipeline",
+    description=__doc__.splitlines()[0],
+    schedule="@hourly",
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,  # DuckDB takes one writer at a time
+    default_args=DEFAULT_ARGS,
+    tags=["carepath", "ingestion", "dbt"],
+    params={"force_build": False},
+)
+def carepath_pipeline():
+    @task
+    def load_extracts() -> dict:
+        """Validate and load every landed file the ledger has not seen (GX gate, quarantine)."""
+        report = pipeline.load_step(load_settings(), create_key=True)
+        return {k: report[k] for k in ("rows_loaded", "rows_quarantined", "files_rejected")} | {
+            "files_loaded": sum(f["status"] == "loaded" for f in report["files"])}
+
+    @task.short_circuit(ignore_downstream_trigger_rules=True)
+    def marts_outdated(loaded: dict, params: dict | None = None) -> bool:
+        """Skip dbt and publishing when nothing new arrived and the models are unchanged."""
+        force = bool((params or {}).get("force_build"))
+        return pipeline.needs_build(load_settings(), loaded["rows_loaded"], force)
+
+    @task
+    def build_marts() -> dict:
+        return pipeline.build_step(load_settings())
+
+    @task
+    def publish_marts(loaded: dict, built: dict) -> str:
+        return pipeline.publish_step(load_settings(), {"load": loaded, "build": built})
+
+    loaded = load_extracts()
+    built = build_marts()
+    marts_outdated(loaded) >> built
+    publish_marts(loaded, built)
+
+
+carepath_pipeline()

@@ -1,0 +1,12 @@
+"""carepath dashboard: where patients wait between oncology and rehabilitation."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+st.set_page_config(page_title="carepath", page_icon=":material/route:", layout="wide")
+
+navigation = st.navigation([
+    st.Page("overview.py", title="Overview", icon=":material/dashboard:", default=True),
+])
+navigation.run()

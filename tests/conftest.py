@@ -1,0 +1,87 @@
+"""Shared fixtures: one small generated data set, run once through the real pipeline."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from carepath.generate import generate
+from carepath.pipeline import RunSummary, run_pipeline
+from carepath.settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+BIN = Path(sys.executable).parent
+
+# Small but complete: four sites (one in its own layout, one with a triage backlog, one with
+# a high DNA rate) over six months.
+DEMO = {"sites": 4, "months": 6, "scale": 0.4, "seed": 11}
+
+
+@pytest.fixture(scope="session")
+def demo_landing(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("generated") / "landing"
+    generate(out, **DEMO)
+    return out
+
+
+@pytest.fixture(scope="session")
+def pipeline_run(tmp_path_factory, demo_landing) -> tuple[Settings, RunSummary]:
+    data = tmp_path_factory.mktemp("pipeline")
+    shutil.copytree(demo_landing, data / "landing")
+    settings = load_settings(data)
+    summary = run_pipeline(settings)
+    assert summary.ok, summary.render()
+    return settings, summary
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Settings:
+    """An empty data folder with its own pseudonymisation key."""
+    settings = load_settings(tmp_path / "data")
+    settings.landing_dir.mkdir(parents=True)
+    return settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def running_dashboard(pipeline_run):
+    """The real dashboard served by `streamlit run` on a free port, reading the test marts."""
+    settings, _ = pipeline_run
+    port = free_port()
+    env = {**os.environ, "CAREPATH_DATA_DIR": str(settings.data_dir)}
+    proc = subprocess.Popen(
+        [str(BIN / "streamlit"), "run", str(ROOT / "dashboard" / "app.py"),
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited: {proc.stdout.read()}")
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError("streamlit did not start within 60 s")
+    yield f"http://127.0.0.1:{port}", settings
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
