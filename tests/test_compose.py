@@ -1,0 +1,59 @@
+"""docker-compose.yml: valid against the Compose specification, and internally consistent."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import yaml
+
+from conftest import BIN, ROOT
+
+COMPOSE = ROOT / "docker-compose.yml"
+
+
+def _compose() -> dict:
+    return yaml.safe_load(COMPOSE.read_text())
+
+
+def test_compose_file_validates_against_the_compose_spec():
+    result = subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema",
+                             "vendor.compose-spec", str(COMPOSE)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_services_run_airflow_and_the_dashboard_on_one_shared_volume():
+    services = _compose()["services"]
+    assert {"postgres", "airflow-init", "airflow-apiserver", "airflow-scheduler",
+            "airflow-dag-processor", "dashboard"} <= set(services)
+    commands = {name: " ".join(s.get("command", [])) for name, s in services.items()}
+    assert commands["airflow-scheduler"] == "airflow scheduler"
+    assert commands["airflow-dag-processor"] == "airflow dag-processor"
+    assert commands["airflow-apiserver"].startswith("airflow api-server")
+    assert commands["dashboard"].startswith("streamlit run dashboard/app.py")
+    for name in ("airflow-scheduler", "airflow-dag-processor", "dashboard"):
+        assert "carepath-data:/data" in services[name]["volumes"], name
+
+
+def test_every_named_volume_and_dependency_exists():
+    doc = _compose()
+    declared = set(doc["volumes"])
+    for name, service in doc["services"].items():
+        for mount in service.get("volumes", []):
+            source = mount.split(":")[0]
+            if not source.startswith((".", "/")):
+                assert source in declared, f"{name} mounts undeclared volume {source}"
+        for dependency in service.get("depends_on") or {}:
+            assert dependency in doc["services"], f"{name} depends on unknown {dependency}"
+
+
+def test_secrets_come_from_the_environment_not_the_file():
+    text = COMPOSE.read_text()
+    assert "${CAREPATH_PSEUDONYM_KEY:?" in text and "${AIRFLOW_JWT_SECRET:?" in text
+
+
+def test_dockerfile_copies_only_what_exists():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for sources in re.findall(r"^COPY (.+) \S+$", dockerfile, flags=re.M):
+        for source in sources.split():
+            assert (ROOT / source).exists(), source

@@ -1,0 +1,105 @@
+"""The Airflow DAGs: they import cleanly, and the real DAG runs the pipeline end to end."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import BIN, ROOT
+
+DAGS = ROOT / "dags"
+
+
+@pytest.fixture(scope="module")
+def airflow_env(tmp_path_factory) -> dict[str, str]:
+    home = tmp_path_factory.mktemp("airflow_home")
+    env = {**os.environ, "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+           "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "CAREPATH_TASK_RETRIES": "0"}
+    migrate = subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env,
+                             capture_output=True, text=True)
+    assert migrate.returncode == 0, migrate.stdout[-3000:] + migrate.stderr[-3000:]
+    return env
+
+
+@pytest.fixture(scope="module")
+def dagbag(airflow_env):
+    os.environ.update({k: airflow_env[k] for k in ("AIRFLOW_HOME", "AIRFLOW__CORE__DAGS_FOLDER",
+                                                   "AIRFLOW__CORE__LOAD_EXAMPLES")})
+    from airflow.models import DagBag
+
+    return DagBag(dag_folder=str(DAGS))
+
+
+def test_dags_import_without_errors(dagbag):
+    assert dagbag.import_errors == {}
+    assert set(dagbag.dag_ids) == {"carepath_pipeline"}
+
+
+def test_every_dag_has_tags_retries_and_no_catchup(dagbag):
+    for dag_id, dag in dagbag.dags.items():
+        assert dag.tags, dag_id
+        assert dag.catchup is False, dag_id
+        assert dag.max_active_runs == 1, f"{dag_id}: DuckDB takes one writer at a time"
+        for task in dag.tasks:
+            assert task.retries >= 1 or os.environ.get("CAREPATH_TASK_RETRIES") == "0", task
+            assert task.retry_delay.total_seconds() > 0
+
+
+def test_pipeline_dag_orders_load_build_publish(dagbag):
+    dag = dagbag.get_dag("carepath_pipeline")
+    order = {t.task_id: {u.task_id for u in t.upstream_list} for t in dag.tasks}
+    assert order["marts_outdated"] == {"load_extracts"}
+    assert order["build_marts"] == {"marts_outdated"}
+    assert order["publish_marts"] == {"load_extracts", "build_marts"}
+
+
+def test_dag_files_stay_thin():
+    for path in DAGS.glob("*.py"):
+        source = path.read_text()
+        assert "from carepath" in source, path.name
+        assert "duckdb" not in source and "great_expectations" not in source, path.name
+
+
+def _dags_test(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "airflow"), "dags", "test", "carepath_pipeline"], env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.slow
+def test_airflow_runs_the_pipeline_end_to_end(airflow_env, demo_landing, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(demo_landing / "DEN", data / "landing" / "DEN")
+    env = {**airflow_env, "CAREPATH_DATA_DIR": str(data)}
+    run = _dags_test(env)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    con = duckdb.connect(str(data / "published.duckdb"), read_only=True)
+    try:
+        for mart in ("fct_referral_latency", "fct_adherence", "fct_outcome_registry"):
+            assert con.execute(f"select count(*) from marts.{mart}").fetchall()[0][0] > 0, mart
+        files = con.execute("select count(*) from ops.loaded_files").fetchall()[0][0]
+    finally:
+        con.close()
+    assert files == 18
+    published_at = (data / "published.duckdb").stat().st_mtime
+
+    again = _dags_test(env)  # nothing new: build and publish are skipped
+    assert again.returncode == 0, again.stdout[-4000:] + again.stderr[-4000:]
+    assert (data / "published.duckdb").stat().st_mtime == published_at
+
+
+@pytest.mark.slow
+def test_a_failing_task_fails_the_dag_run(airflow_env, tmp_path):
+    mappings = tmp_path / "mappings"
+    mappings.mkdir()
+    (mappings / "BAD.yml").write_text("site_code: [unclosed\n")
+    env = {**airflow_env, "CAREPATH_DATA_DIR": str(tmp_path / "data"),
+           "CAREPATH_MAPPINGS_DIR": str(mappings)}
+    run = _dags_test(env)
+    assert run.returncode != 0
+    assert "cannot read mapping" in run.stdout + run.stderr
+    assert not (tmp_path / "data" / "published.duckdb").exists()

@@ -1,0 +1,52 @@
+"""The Streamlit dashboard, run by Streamlit's AppTest against the test pipeline's marts."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from carepath import marts_queries as q
+from conftest import ROOT
+
+APP = str(ROOT / "dashboard" / "app.py")
+
+
+@pytest.fixture
+def app(pipeline_run, monkeypatch) -> tuple[AppTest, object]:
+    settings, _ = pipeline_run
+    monkeypatch.setenv("CAREPATH_DATA_DIR", str(settings.data_dir))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    return at, settings
+
+
+def test_overview_renders_without_exceptions(app):
+    at, _ = app
+    assert not at.exception
+    assert at.title[0].value == "Oncology to rehabilitation: where patients wait"
+
+
+def test_headline_metrics_are_the_marts_figures(app):
+    at, settings = app
+    head = q.headline(settings.published_path)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Referrals received"] == f"{head.referrals_received:,}"
+    assert metrics["Seen"] == f"{head.referrals_seen:,}"
+    assert metrics["Seen within target"] == f"{100 * head.pct_seen_within_target:.1f}%"
+    assert metrics["Attendance rate"] == f"{100 * head.attendance_rate:.1f}%"
+    assert head.referrals_seen < head.referrals_received
+
+
+def test_site_table_shows_the_planted_bottlenecks(app):
+    at, _ = app
+    sites = at.dataframe[0].value.set_index("site_code")
+    assert list(sites.index) == ["ASH", "BRA", "CAR", "DEN"]
+    assert sites.loc["DEN", "dna_rate"] == sites["dna_rate"].max()
+
+
+def test_without_published_marts_the_page_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("CAREPATH_DATA_DIR", str(tmp_path))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert "Run the pipeline" in at.warning[0].value

@@ -1,0 +1,33 @@
+"""The running dashboard in a real browser: Debian's chromium driven by playwright."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from carepath import marts_queries as q
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.mark.browser
+def test_browser_shows_the_published_referral_count(running_dashboard, tmp_path):
+    url, settings = running_dashboard
+    expected = f"{q.headline(settings.published_path).referrals_received:,}"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url)
+            metric = page.locator('[data-testid="stMetric"]', has_text="Referrals received")
+            metric.wait_for(timeout=60_000)
+            value = metric.locator('[data-testid="stMetricValue"]').inner_text()
+            assert value == expected
+            page.get_by_text("Median days from receipt to triage").wait_for(timeout=30_000)
+            page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
+        finally:
+            browser.close()

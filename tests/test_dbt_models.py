@@ -1,0 +1,109 @@
+"""The dbt project: it builds with its data and unit tests, documents itself, and its marts
+agree with the extracts."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from datetime import date, datetime
+
+import duckdb
+
+from carepath.pipeline import run_pipeline
+from carepath.settings import load_settings
+from carepath.transform.dbt_build import run_dbt
+
+MARTS = ("fct_referral_latency", "fct_adherence", "fct_outcome_registry")
+
+
+def _rows(con, sql, params=None):
+    return con.execute(sql, params or []).fetchall()
+
+
+def test_build_ran_data_tests_and_unit_tests(pipeline_run):
+    _, summary = pipeline_run
+    build = summary.build
+    assert build is not None and build.success, build and build.failures
+    assert build.counts.get("unit_test:pass", 0) >= 2
+    assert build.counts.get("test:pass", 0) >= 20
+    assert build.tests_failed == 0
+
+
+def test_marts_are_published_in_schema_marts_and_not_empty(pipeline_run):
+    settings, _ = pipeline_run
+    con = duckdb.connect(str(settings.published_path), read_only=True)
+    try:
+        for mart in MARTS:
+            assert _rows(con, f"select count(*) from marts.{mart}")[0][0] > 0, mart
+    finally:
+        con.close()
+
+
+def test_docs_generate_writes_a_catalog_of_the_marts(pipeline_run):
+    settings, _ = pipeline_run
+    report = run_dbt(settings, "docs", "generate", echo=False)
+    assert report.success, report.failures
+    catalog = json.loads((settings.data_dir / "dbt" / "target" / "catalog.json").read_text())
+    documented = {node["metadata"]["name"] for node in catalog["nodes"].values()}
+    assert set(MARTS) <= documented
+
+
+def _latest_referrals(landing, site):
+    latest = {}
+    for path in sorted((landing / site / "referrals").glob("*.csv")):
+        with path.open(newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                latest[row["referral_id"]] = row  # newest delivery wins
+    return latest
+
+
+def test_stage_latencies_match_a_recomputation_from_the_files(pipeline_run):
+    settings, _ = pipeline_run
+    latest = _latest_referrals(settings.landing_dir, "ASH")
+
+    def days(a, b):
+        if not a or not b:
+            return None
+        return (datetime.fromisoformat(b).date() - datetime.fromisoformat(a).date()).days
+
+    con = duckdb.connect(str(settings.published_path), read_only=True)
+    try:
+        mart = {r[0]: r[1:] for r in _rows(con, """
+            select referral_id, days_referral_to_receipt, days_receipt_to_triage,
+                   days_receipt_to_first_seen, is_within_target, received_month
+            from marts.fct_referral_latency where site_code = 'ASH'""")}
+    finally:
+        con.close()
+    assert set(mart) == set(latest)
+    for rid, row in latest.items():
+        access = days(row["received_at"], row["first_seen_at"])
+        target = 14 if row["priority"] == "urgent" else 42
+        month = date.fromisoformat(row["received_at"][:7] + "-01") if row["received_at"] else None
+        expected = (days(row["referred_at"], row["received_at"]),
+                    days(row["received_at"], row["triaged_at"]), access,
+                    None if access is None else access <= target, month)
+        assert mart[rid] == expected, rid
+
+
+def test_a_failing_data_test_stops_publication(pipeline_run, tmp_path):
+    """A build whose tests fail must leave the dashboard's published copy untouched."""
+    settings, _ = pipeline_run
+    broken = load_settings(tmp_path / "data")
+    shutil.copytree(settings.data_dir, broken.data_dir,
+                    ignore=shutil.ignore_patterns("dbt"))
+    before = broken.published_path.read_bytes()
+    con = duckdb.connect(str(broken.warehouse_path))
+    try:
+        # A row that never passed the gate: triaged three days before it was received.
+        con.execute("""insert into raw.referrals
+                       select * replace ('INJECTED' as referral_id,
+                                         received_at - interval 3 day as triaged_at)
+                       from raw.referrals where triaged_at is not null limit 1""")
+    finally:
+        con.close()
+    summary = run_pipeline(broken, force_build=True)
+    assert not summary.ok
+    assert any("non_negative_fct_referral_latency_days_receipt_to_triage" in e
+               for e in summary.errors), summary.errors
+    assert broken.published_path.read_bytes() == before
