@@ -70,7 +70,8 @@ def test_gate_fails_a_bad_duckdb_table_and_passes_a_good_one(tmp_path):
     """The GX SQL engine on DuckDB fails every expectation as shipped (GX #11579); the gate's
     fix must let a failing expectation fail for the data, and a passing one pass."""
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    con.execute("create schema stage")
+    con.execute("create schema stage; create schema raw")
+    con.execute("create table raw.referrals as select 'ASH' as site_code, 'R1' as referral_id")
     cols = ", ".join(f"{n} {t}" for n, t in stage_columns("sessions"))
     con.execute(f"create table stage.sessions ({cols})")
     good = ("1, 'f.csv', {line}, 'S{line}', 'R1', 'k', 'ASH', 'treatment', "

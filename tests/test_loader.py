@@ -72,24 +72,28 @@ def test_bad_rows_go_to_quarantine_with_rule_file_and_line(data_dir):
 
 
 def test_implausible_measurements_are_quarantined_per_instrument(data_dir):
+    write_rows(data_dir.landing_dir, "ASH", "referrals", "ASH_referrals_1.csv", [{}])
     write_rows(data_dir.landing_dir, "ASH", "outcomes", "ASH_outcomes_bad.csv", [
         {"measure_id": "M-OK", "instrument": "tug", "value": "12.4"},
         {"measure_id": "M-TUG", "instrument": "tug", "value": "900"},
         {"measure_id": "M-NRS", "instrument": "pain_nrs", "value": "14"},
         {"measure_id": "M-GRIP", "instrument": "grip_strength", "value": "14"},
     ])
-    [f] = load_new_files(data_dir, create_key=True).files
+    _, f = load_new_files(data_dir, create_key=True).files
     assert (f.rows_loaded, f.rows_quarantined) == (2, 2)
     reasons = dict(_query(data_dir, "select line_number, rule_description from ops.quarantine"))
     assert reasons == {3: "implausible tug value (outside 1-120)",
                        4: "implausible pain_nrs value (outside 0-10)"}
 
 
-def test_a_row_claiming_another_site_is_quarantined(data_dir):
-    write_rows(data_dir.landing_dir, "ASH", "sessions", "ASH_sessions_x.csv",
-               [{"session_id": "S1"}, {"session_id": "S2", "site_code": "CAR"}])
-    [f] = load_new_files(data_dir, create_key=True).files
+def test_sessions_need_a_referral_the_warehouse_holds(data_dir):
+    write_rows(data_dir.landing_dir, "ASH", "referrals", "ASH_referrals_1.csv", [{}])
+    write_rows(data_dir.landing_dir, "ASH", "sessions", "ASH_sessions_1.csv",
+               [{"session_id": "S1"}, {"session_id": "S2", "referral_id": "T-R404"}])
+    _, f = load_new_files(data_dir, create_key=True).files
     assert (f.rows_loaded, f.rows_quarantined) == (1, 1)
+    assert _query(data_dir, "select line_number, rule from ops.quarantine") == [
+        (3, "unexpected_rows_expectation(known_referral)")]
 
 
 @pytest.mark.parametrize("relative, content, problem", [
@@ -153,7 +157,14 @@ def test_a_new_site_is_only_a_mapping_file(data_dir, tmp_path, monkeypatch):
     path.write_text("MID|RID|PID|SITE|TEST|WHEN|RESULT\n"
                     "m1|r1|Z123|ZED|T|20260320 1000|10.5\n"
                     "m2|r1|Z123|ZED|P|20260320 1005|4\n")
-    [f] = load_new_files(data_dir, create_key=True).files
+    referrals = write_rows(data_dir.landing_dir, "ZED", "referrals", "zed_referrals.csv", [{}])
+    # The ZED mapping leaves referrals canonical except the file settings: write it that way.
+    referrals.write_text(referrals.read_text().replace(",", "|").replace("ASH", "ZED")
+                         .replace("T-R1", "r1").replace("2026-03-", "202603")
+                         .replace("T09:00:00", " 0900").replace("T10:00:00", " 1000")
+                         .replace("T11:00:00", " 1100").replace("T09:30:00", " 0930"))
+    ref, f = load_new_files(data_dir, create_key=True).files
+    assert (ref.status, ref.rows_loaded) == ("loaded", 1), ref.rejection_reason
     assert (f.status, f.rows_loaded) == ("loaded", 2)
     rows = _query(data_dir, "select instrument, assessed_at::VARCHAR, value from raw.outcomes "
                             "order by measure_id")

@@ -39,6 +39,7 @@ class SiteMapping:
     encoding: str = "utf-8"
     timestamp_format: str = CANONICAL_TIMESTAMP_FORMAT
     timezone: str = "Europe/London"
+    skip_lines: int = 0  # preamble lines some exports write above the header
     extracts: dict[str, ExtractMapping] = field(default_factory=dict)
     path: Path | None = None
 
@@ -77,6 +78,7 @@ def _parse(path: Path) -> SiteMapping:
         encoding=file_opts.get("encoding", "utf-8"),
         timestamp_format=file_opts.get("timestamp_format", CANONICAL_TIMESTAMP_FORMAT),
         timezone=file_opts.get("timezone", "Europe/London"),
+        skip_lines=int(file_opts.get("skip_lines", 0)),
         extracts=extracts,
         path=path,
     )

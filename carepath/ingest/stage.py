@@ -9,6 +9,7 @@ Expectations suite's decision, not this module's.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,19 @@ def classify(path: Path, landing_dir: Path, mappings: dict[str, SiteMapping]) ->
     return LandedFile(path, str(path.relative_to(landing_dir)), site, extract)
 
 
+# Headers that look like direct identifiers. Such a column must be dropped explicitly in the
+# mapping (extracts.<extract>.drop); otherwise the whole file is refused, so that a site that
+# starts sending names or NHS numbers is noticed rather than silently ignored.
+_IDENTIFIER_HEADER = re.compile(
+    r"(^|_)(name|surname|forename|first_?name|last_?name|given_?name|family_?name|dob|"
+    r"date_?of_?birth|birth_?date|nhs|nhs_?no|nhs_?number|chi|address|addr|street|postcode|"
+    r"post_?code|zip|phone|telephone|mobile|email|e_?mail)($|_)")
+
+
+def looks_like_identifier(header: str) -> bool:
+    return bool(_IDENTIFIER_HEADER.search(re.sub(r"[^a-z0-9]+", "_", header.lower()).strip("_")))
+
+
 def _sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -62,6 +76,8 @@ def _ident(name: str) -> str:
 def read_header(landed: LandedFile, mapping: SiteMapping) -> list[str]:
     try:
         with landed.path.open(encoding=mapping.encoding, newline="") as fh:
+            for _ in range(mapping.skip_lines):
+                fh.readline()
             header = next(csv.reader(fh, delimiter=mapping.delimiter), None)
     except (UnicodeDecodeError, LookupError) as exc:
         raise FileRejected(landed.path, f"not readable as {mapping.encoding}: {exc}") from exc
@@ -74,9 +90,12 @@ def _cell(source: str | None) -> str:
     return "NULL" if source is None else f"nullif(trim({_ident(source)}), '')"
 
 
-def _typed(expr: str, kind: str, fmt: str) -> str:
+def _typed(expr: str, kind: str, fmt: str, timezone: str) -> str:
     if kind == "timestamp":
-        return f"try_strptime({expr}, {_sql_str(fmt)})"
+        parsed = f"try_strptime({expr}, {_sql_str(fmt)})"
+        # With an offset in the data, convert to the site's local wall-clock time: the
+        # metrics count local calendar days.
+        return f"timezone({_sql_str(timezone)}, {parsed})" if "%z" in fmt else parsed
     if kind in ("number", "integer"):
         return f"try_cast({expr} as {SQL_TYPES[kind]})"
     return expr
@@ -91,6 +110,14 @@ def stage_select(landed: LandedFile, mapping: SiteMapping, header: list[str],
     if missing:
         raise FileRejected(landed.path, "missing required column(s): " + ", ".join(
             f"{em.source_column(m)!r} ({m})" for m in missing))
+    mapped = {em.source_column(c.name) for c in COLUMNS[landed.extract]}
+    identifiers = [h for h in header
+                   if h not in mapped and h not in em.drop and looks_like_identifier(h)]
+    if identifiers:
+        raise FileRejected(landed.path, "carries direct identifier column(s) "
+                           + ", ".join(repr(h) for h in identifiers)
+                           + f"; remove them at source or list them under "
+                           f"extracts.{landed.extract}.drop in the site's mapping")
 
     selects, failures = [], []
     for col in COLUMNS[landed.extract]:
@@ -103,7 +130,7 @@ def stage_select(landed: LandedFile, mapping: SiteMapping, header: list[str],
         if col.name == "patient_id":
             selects.append(f"{SQL_FUNCTION}({cell})")
             continue
-        typed = _typed(cell, col.type, mapping.timestamp_format)
+        typed = _typed(cell, col.type, mapping.timestamp_format, mapping.timezone)
         selects.append(typed)
         if typed != cell:
             failures.append(f"case when {cell} is not null and {typed} is null "
@@ -113,7 +140,8 @@ def stage_select(landed: LandedFile, mapping: SiteMapping, header: list[str],
     columns = ", ".join(f"{_sql_str(h)}: 'VARCHAR'" for h in header)
     reader = (f"read_csv({_sql_str(str(landed.path))}, header=true, auto_detect=false, "
               f"delim={_sql_str(mapping.delimiter)}, quote='\"', escape='\"', "
-              f"encoding={_sql_str(mapping.encoding)}, columns={{{columns}}})")
+              f"encoding={_sql_str(mapping.encoding)}, skip={mapping.skip_lines}, "
+              f"columns={{{columns}}})")
     # Column order must match stage_columns(): lineage, canonical, then the gate's helpers.
     return (f"select {delivery_id}, {_sql_str(landed.relative)}, "
             f"row_number() over () + 1, {', '.join(selects)}, {parse_failures}, "

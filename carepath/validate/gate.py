@@ -64,9 +64,11 @@ def load_suite_document(path: Path) -> dict:
         raise SuiteError(f"{path}: cannot read suite: {exc}") from exc
 
 
-def rule_name(expectation_type: str, kwargs: dict) -> str:
+def rule_name(expectation_type: str, kwargs: dict, meta: dict | None = None) -> str:
     columns = [str(kwargs[k]) for k in ("column", "column_A", "column_B") if kwargs.get(k)]
     columns += [str(c) for c in kwargs.get("column_list", [])]
+    if expectation_type == "unexpected_rows_expectation":
+        columns = [(meta or {}).get("rule", "query")]
     return f"{expectation_type}({', '.join(columns)})"
 
 
@@ -130,7 +132,7 @@ class ValidationGate:
         verdict = Verdict(expectations_evaluated=len(result.results))
         for r in result.results:
             config = r.expectation_config
-            rule = rule_name(config.type, config.kwargs)
+            rule = rule_name(config.type, config.kwargs, config.meta)
             if r.exception_info.get("raised_exception"):
                 raise SuiteError(f"{extract}: {rule} could not be evaluated: "
                                  f"{r.exception_info.get('exception_message')}")
@@ -138,6 +140,8 @@ class ValidationGate:
                 continue
             description = config.description or rule
             unexpected = r.result.get("unexpected_index_list")
+            if config.type == "unexpected_rows_expectation":
+                unexpected = self._all_unexpected_rows(extract, config.kwargs)
             if unexpected is None:
                 verdict.file_problems.append(f"{description} [{rule}]")
                 continue
@@ -148,6 +152,21 @@ class ValidationGate:
                     RowFailure(int(item["_delivery_id"]), int(item["_line_number"]), rule,
                                description, shown))
         return verdict
+
+    def _all_unexpected_rows(self, extract: str, kwargs: dict) -> list[dict]:
+        """GX returns at most 200 of a query rule's rows; every failing row must be named, so
+        the suite's own query is run again here for all of them."""
+        query = kwargs["unexpected_rows_query"].replace("{batch}", f"stage.{extract}")
+        cursor = self._con.cursor()
+        try:
+            result = cursor.execute(query)
+            names = [d[0] for d in result.description]
+            missing = set(INDEX_COLUMNS) - set(names)
+            if missing:
+                raise SuiteError(f"{extract}: query rule must select {sorted(missing)}")
+            return [dict(zip(names, row)) for row in result.fetchall()]
+        finally:
+            cursor.close()
 
     def close(self) -> None:
         if self._datasource is not None:
