@@ -100,8 +100,37 @@ def monthly_stage_medians(published: Path) -> pd.DataFrame:
     """)
 
 
-def quarantine_by_rule(published: Path) -> pd.DataFrame:
+def delivery_status(published: Path) -> pd.DataFrame:
+    """Per site and extract: files, rows, quarantine, rejections, last delivery, gaps."""
     return _query(published, """
-        select site_code, extract, rule_description as reason, count(*) as rows
-        from ops.quarantine group by all order by rows desc
+        select site_code, extract,
+               sum(files) as files,
+               sum(files_rejected) as files_rejected,
+               sum(rows_loaded) as rows_loaded,
+               sum(rows_quarantined) as rows_quarantined,
+               max(last_delivered_date) as last_delivery,
+               max(days_since_last_delivery) as days_since_last_delivery,
+               bool_or(is_late) as is_late,
+               string_agg(strftime(delivery_month, '%Y-%m'), ', ' order by delivery_month)
+                   filter (where is_missing) as missing_months
+        from marts.fct_delivery_schedule
+        group by site_code, extract
+        order by site_code, extract
+    """)
+
+
+def quarantine_rules(published: Path) -> pd.DataFrame:
+    return _query(published, """
+        select site_code, extract, source_file, rule_description as reason, rule,
+               rows_quarantined
+        from marts.fct_quarantine_by_rule
+        order by rows_quarantined desc, site_code, source_file
+    """)
+
+
+def rejected_files(published: Path) -> pd.DataFrame:
+    return _query(published, """
+        select site_code, extract, source_file, rejection_reason, delivered_date
+        from marts.fct_deliveries where status = 'rejected'
+        order by delivered_date desc, source_file
     """)

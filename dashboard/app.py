@@ -8,5 +8,6 @@ st.set_page_config(page_title="carepath", page_icon=":material/route:", layout="
 
 navigation = st.navigation([
     st.Page("overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("data_quality.py", title="Data quality", icon=":material/rule:"),
 ])
 navigation.run()

@@ -17,8 +17,7 @@ published = load_settings().published_path
 def _load(path: str, version: float):
     # `version` (the file's mtime) makes a newly published copy invalidate the cache.
     source = Path(path)
-    return (q.headline(source), q.site_summary(source), q.monthly_stage_medians(source),
-            q.quarantine_by_rule(source))
+    return q.headline(source), q.site_summary(source), q.monthly_stage_medians(source)
 
 
 st.title("Oncology to rehabilitation: where patients wait")
@@ -26,7 +25,7 @@ if not published.exists():
     st.warning("No published marts yet. Run the pipeline (`make demo` or `carepath run`).")
     st.stop()
 
-head, sites, monthly, quarantine = _load(str(published), published.stat().st_mtime)
+head, sites, monthly = _load(str(published), published.stat().st_mtime)
 st.caption(f"Published {head.published_at}. Access wait = days from receipt by the rehab "
            "service to the first attended contact.")
 
@@ -71,8 +70,3 @@ st.altair_chart(
     width="stretch",
 )
 
-st.subheader("Rows held in quarantine")
-if quarantine.empty:
-    st.write("No row failed validation.")
-else:
-    st.dataframe(quarantine, hide_index=True)

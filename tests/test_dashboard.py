@@ -50,3 +50,16 @@ def test_without_published_marts_the_page_says_what_to_do(tmp_path, monkeypatch)
     at.run()
     assert not at.exception
     assert "Run the pipeline" in at.warning[0].value
+
+
+def test_data_quality_page_shows_deliveries_quarantine_and_gaps(app):
+    at, settings = app
+    at.switch_page("data_quality.py").run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    quarantined = q.delivery_status(settings.published_path).rows_quarantined.sum()
+    assert metrics["Rows quarantined"] == f"{int(quarantined):,}" and quarantined > 0
+    assert any("DEN outcomes: late" in e.value for e in at.error)
+    assert any("BRA sessions: no delivery in" in w.value for w in at.warning)
+    reasons = set(at.dataframe[1].value.reason)
+    assert "implausible tug value (outside 1-120)" in reasons

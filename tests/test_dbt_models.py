@@ -14,7 +14,8 @@ from carepath.pipeline import run_pipeline
 from carepath.settings import load_settings
 from carepath.transform.dbt_build import run_dbt
 
-MARTS = ("fct_referral_latency", "fct_adherence", "fct_outcome_registry")
+MARTS = ("fct_referral_latency", "fct_adherence", "fct_outcome_registry", "fct_deliveries",
+         "fct_quarantine_by_rule", "fct_delivery_schedule")
 
 
 def _rows(con, sql, params=None):
@@ -107,3 +108,30 @@ def test_a_failing_data_test_stops_publication(pipeline_run, tmp_path):
     assert any("non_negative_fct_referral_latency_days_receipt_to_triage" in e
                for e in summary.errors), summary.errors
     assert broken.published_path.read_bytes() == before
+
+
+def test_delivery_marts_flag_the_planted_gaps(pipeline_run):
+    settings, summary = pipeline_run
+    truth = json.loads((settings.landing_dir / "ground_truth.json").read_text())
+    con = duckdb.connect(str(settings.published_path), read_only=True)
+    try:
+        missing = _rows(con, """select site_code, extract from marts.fct_delivery_schedule
+                                where is_missing group by all order by all""")
+        late = _rows(con, "select distinct site_code, extract from marts.fct_delivery_schedule "
+                          "where is_late")
+        files = _rows(con, "select count(*), sum(rows_loaded), sum(rows_quarantined) "
+                           "from marts.fct_deliveries")[0]
+    finally:
+        con.close()
+    assert missing == sorted({(g["site_code"], g["extract"]) for g in truth["missing_deliveries"]})
+    assert late == [("DEN", "outcomes")]
+    assert files == (len(summary.load.files), summary.load.rows_loaded,
+                     summary.load.rows_quarantined)
+
+
+def test_data_docs_are_built_for_the_load(pipeline_run):
+    settings, _ = pipeline_run
+    docs = settings.gx_dir / "data_docs"
+    assert (docs / "index.html").exists()
+    pages = {p.parts[len(docs.parts) + 1] for p in (docs / "validations").rglob("*.html")}
+    assert pages == {"referrals_gate", "sessions_gate", "outcomes_gate"}

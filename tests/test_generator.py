@@ -31,12 +31,24 @@ def test_same_seed_gives_identical_files_and_another_seed_does_not(tmp_path):
     assert _tree(tmp_path / "a") != _tree(tmp_path / "c")
 
 
-def test_one_file_per_site_extract_and_month(demo_landing):
+def test_one_file_per_site_extract_and_month_but_the_planted_gaps(demo_landing):
     truth = json.loads((demo_landing / "ground_truth.json").read_text())
+    gaps = {(g["site_code"], g["extract"], g["month"]) for g in truth["missing_deliveries"]}
+    assert {(s, e) for s, e, _ in gaps} == {("BRA", "sessions"), ("DEN", "outcomes")}
     for site in truth["sites"]:
+        code = site["site_code"]
         for extract in ("referrals", "sessions", "outcomes"):
-            names = sorted(p.name for p in (demo_landing / site["site_code"] / extract).iterdir())
-            assert names == [f"{site['site_code']}_{extract}_{m}.csv" for m in truth["months"]]
+            names = sorted(p.name for p in (demo_landing / code / extract).iterdir())
+            assert names == [f"{code}_{extract}_{m}.csv" for m in truth["months"]
+                             if (code, extract, m) not in gaps]
+
+
+def test_files_carry_their_delivery_dates(demo_landing):
+    for path in (demo_landing / "ASH" / "referrals").glob("*.csv"):
+        month = path.stem.rsplit("_", 1)[1]
+        delivered = datetime.fromtimestamp(path.stat().st_mtime)
+        assert delivered > datetime.strptime(month, "%Y-%m")
+        assert (delivered - datetime.strptime(month, "%Y-%m")).days < 40
 
 
 def test_canonical_sites_write_the_contract(demo_landing):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import duckdb
@@ -34,10 +35,11 @@ def test_every_file_reconciles_and_raw_holds_exactly_the_loaded_rows(pipeline_ru
 
 def test_the_same_files_load_only_once(data_dir, demo_landing):
     shutil.copytree(demo_landing / "DEN", data_dir.landing_dir / "DEN")
+    delivered = len(list((data_dir.landing_dir / "DEN").rglob("*.csv")))
     first = load_new_files(data_dir, create_key=True)
     second = load_new_files(data_dir)
-    assert first.rows_loaded > 0 and len(first.files) == 18
-    assert second.files == [] and second.already_loaded == 18
+    assert first.rows_loaded > 0 and len(first.files) == delivered
+    assert second.files == [] and second.already_loaded == delivered
     # A copy of an already-loaded file under another name is the same delivery.
     original = next((data_dir.landing_dir / "DEN" / "sessions").glob("*.csv"))
     shutil.copy(original, original.with_name("resent.csv"))
@@ -169,3 +171,16 @@ def test_a_new_site_is_only_a_mapping_file(data_dir, tmp_path, monkeypatch):
     rows = _query(data_dir, "select instrument, assessed_at::VARCHAR, value from raw.outcomes "
                             "order by measure_id")
     assert rows == [("tug", "2026-03-20 10:00:00", 10.5), ("pain_nrs", "2026-03-20 10:05:00", 4.0)]
+
+
+def test_the_planted_bad_rows_are_quarantined_for_the_expected_reasons(pipeline_run):
+    settings, summary = pipeline_run
+    truth = json.loads((settings.landing_dir / "ground_truth.json").read_text())
+    got = _query(settings, """select site_code, extract, rule_description,
+                                     json_extract_string(row_json, '$.session_id'),
+                                     json_extract_string(row_json, '$.measure_id')
+                              from ops.quarantine order by all""")
+    expected = sorted((p["site_code"], p["extract"], p["expected_reason"], p.get("session_id"),
+                       p.get("measure_id")) for p in truth["planted_bad_rows"])
+    assert sorted(got) == expected
+    assert summary.load.rows_quarantined == len(expected)

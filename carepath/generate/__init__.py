@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import random
 from calendar import monthrange
 from dataclasses import dataclass
@@ -24,6 +25,20 @@ from carepath.generate.roster import (
 from carepath.ingest.mapping import SiteMapping, load_mappings, site_columns
 
 DEFAULT_END_MONTH = "2026-10"
+
+# Planted delivery problems, found again by the data-quality mart and the validation gate:
+# one site's monthly sessions file goes missing and arrives with the next month's, and a few
+# rows carry errors a real feed has (an implausible measurement, an unknown code, a session
+# for a referral the site never sent).
+MISSING_DELIVERY = ("BRA", "sessions", -3)  # site, extract, month offset from the end
+LATE_STREAM = ("DEN", "outcomes", 2)  # site, extract, trailing months not yet delivered
+BAD_ROWS = (
+    ("ASH", "outcomes", "value", "900", "tug", "implausible tug value (outside 1-120)"),
+    ("CAR", "outcomes", "value", "14", "pain_nrs", "implausible pain_nrs value (outside 0-10)"),
+    ("DEN", "sessions", "status", "no_show", None, "status outside the code set"),
+    ("CAR", "sessions", "referral_id", "CAR-R999999", None,
+     "session for a referral the warehouse does not hold"),
+)
 
 
 @dataclass(frozen=True)
@@ -100,6 +115,44 @@ def _deliveries(journeys: list[Journey], months: list[Month]) -> dict[str, dict[
     return out
 
 
+def _plant_bad_rows(site: str, deliveries: dict, span: list[Month]) -> list[dict]:
+    planted = []
+    for code, extract, column, value, instrument, rule in BAD_ROWS:
+        if code != site:
+            continue
+        for month in reversed(span):  # the latest month that has a row to spoil
+            rows = deliveries[extract][month.label]
+            candidates = [i for i, r in enumerate(rows)
+                          if instrument is None or r.get("instrument") == instrument]
+            if candidates:
+                i = candidates[len(candidates) // 2]
+                rows[i] = {**rows[i], column: value}
+                key = "measure_id" if extract == "outcomes" else "session_id"
+                planted.append({"site_code": site, "extract": extract, "month": month.label,
+                                key: rows[i][key], "expected_reason": rule})
+                break
+    return planted
+
+
+def _drop_deliveries(site: str, deliveries: dict, span: list[Month]) -> list[dict]:
+    dropped = []
+    code, extract, offset = MISSING_DELIVERY
+    if site == code and len(span) >= abs(offset) + 1:
+        month, following = span[offset], span[offset + 1]
+        by_month = deliveries[extract]
+        by_month[following.label] = by_month[month.label] + by_month[following.label]
+        by_month[month.label] = None
+        dropped.append({"site_code": site, "extract": extract, "month": month.label,
+                        "delivered_with": following.label})
+    code, extract, trailing = LATE_STREAM
+    if site == code and len(span) > trailing:
+        for month in span[-trailing:]:
+            deliveries[extract][month.label] = None
+            dropped.append({"site_code": site, "extract": extract, "month": month.label,
+                            "delivered_with": None})
+    return dropped
+
+
 def _format(value, column: str, mapping: SiteMapping, codes: dict[str, dict[str, str]]) -> str:
     if value is None:
         return ""
@@ -137,17 +190,33 @@ def generate(out: Path, sites: int = 4, months: int = 12, scale: float = 1.0, se
         raise ValueError(f"no mapping file for sites {missing}")
     span = month_range(end_month, months)
     counts: dict[str, dict[str, int]] = {}
+    planted: list[dict] = []
+    missing: list[dict] = []
     with tqdm(total=len(chosen) * len(span), desc="simulating site-months", unit="month",
               disable=None) as progress:
         for site in chosen:
             journeys = _simulate_site(site, span, scale, seed, progress)
             counts[site.code] = {"referrals": len(journeys)}
-            for extract, by_month in _deliveries(journeys, span).items():
+            deliveries = _deliveries(journeys, span)
+            planted += _plant_bad_rows(site.code, deliveries, span)
+            missing += _drop_deliveries(site.code, deliveries, span)
+            rng = random.Random(f"{seed}:{site.code}:delivery")
+            for extract, by_month in deliveries.items():
                 for label, rows in by_month.items():
+                    if rows is None:
+                        continue
                     path = out / site.code / extract / f"{site.code}_{extract}_{label}.csv"
                     write_extract(path, rows, extract, mappings[site.code])
-                counts[site.code][f"{extract}_rows"] = sum(len(r) for r in by_month.values())
+                    # Files arrive a few days after the month they cover; the data-quality
+                    # mart reads delivery dates from the files' times.
+                    month = next(m for m in span if m.label == label)
+                    arrived = (month.end + timedelta(days=rng.randint(1, 5))).timestamp()
+                    os.utime(path, (arrived, arrived))
+                counts[site.code][f"{extract}_rows"] = sum(
+                    len(r) for r in by_month.values() if r is not None)
     truth = _ground_truth(chosen, span, scale, seed, counts)
+    truth["planted_bad_rows"] = planted
+    truth["missing_deliveries"] = missing
     (out / "ground_truth.json").write_text(json.dumps(truth, indent=2) + "\n")
     return truth
 

@@ -198,7 +198,7 @@ def load_new_files(settings: Settings, create_key: bool = False) -> LoadReport:
                 outcomes.append(outcome)
                 continue
             batches[landed.extract].append((path, sha, landed))
-        gate = ValidationGate(con, settings.expectations_dir)
+        gate = ValidationGate(con, settings.expectations_dir, settings.gx_dir / "data_docs")
         try:
             for extract in EXTRACTS:
                 if batches[extract]:

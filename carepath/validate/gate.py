@@ -8,6 +8,7 @@ expectation as the reason. A failing table-level expectation rejects the whole f
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import duckdb
 
 # A staged row is named by the delivery (file) it came from and its line in that file.
 INDEX_COLUMNS = ("_delivery_id", "_line_number")
+DOCS_SITE = "carepath"
 log = logging.getLogger(__name__)
 
 
@@ -80,9 +82,11 @@ class ValidationGate:
     `stage` schema first on its search path. Built lazily: importing GX costs seconds.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, expectations_dir: Path):
+    def __init__(self, con: duckdb.DuckDBPyConnection, expectations_dir: Path,
+                 data_docs_dir: Path | None = None):
         self._con = con
         self._expectations_dir = expectations_dir
+        self._data_docs_dir = data_docs_dir
         self._context = None
         self._datasource = None
         self._cursor = None
@@ -113,22 +117,32 @@ class ValidationGate:
             self._datasource = self._context.data_sources.add_sql(
                 "warehouse", connection_string="duckdb:///:memory:",
                 kwargs={"creator": self._connection})
+            if self._data_docs_dir is not None:
+                self._context.add_data_docs_site(site_name=DOCS_SITE, site_config={
+                    "class_name": "SiteBuilder",
+                    "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                                      "base_directory": str(self._data_docs_dir)},
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}})
         doc = load_suite_document(self._expectations_dir / f"{extract}.json")
         suite = self._context.suites.add(gx.ExpectationSuite(**doc))
         asset = self._datasource.add_table_asset(f"stage_{extract}", table_name=extract)
         batch = asset.add_batch_definition_whole_table("whole_file")
         definition = self._context.validation_definitions.add(
             gx.ValidationDefinition(name=f"gate_{extract}", data=batch, suite=suite))
-        self._definitions[extract] = definition
-        return definition
+        actions = ([gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])]
+                   if self._data_docs_dir is not None else [])
+        checkpoint = self._context.checkpoints.add(gx.Checkpoint(
+            name=f"gate_{extract}", validation_definitions=[definition], actions=actions,
+            result_format={"result_format": "COMPLETE",
+                           "unexpected_index_column_names": list(INDEX_COLUMNS)}))
+        self._definitions[extract] = checkpoint
+        return checkpoint
 
     def validate(self, extract: str, parameters: dict | None = None) -> Verdict:
         """Judge `stage.<extract>`; `parameters` fill the suite's `$PARAMETER` placeholders."""
-        definition = self._definition(extract)
-        result = definition.run(
-            expectation_parameters=parameters or {},
-            result_format={"result_format": "COMPLETE",
-                           "unexpected_index_column_names": list(INDEX_COLUMNS)})
+        checkpoint = self._definition(extract)
+        run = checkpoint.run(expectation_parameters=parameters or {})
+        [result] = run.run_results.values()
         verdict = Verdict(expectations_evaluated=len(result.results))
         for r in result.results:
             config = r.expectation_config
@@ -174,3 +188,8 @@ class ValidationGate:
             self._datasource.get_engine().dispose()
         if self._cursor is not None:
             self._cursor.close()
+        self._context = self._datasource = self._cursor = None
+        self._definitions.clear()
+        # Drop GX's references to DuckDB objects now, while the connection is still open,
+        # rather than at interpreter exit.
+        gc.collect()
