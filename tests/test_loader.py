@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from carepath.ingest.loader import load_new_files
-from extract_files import write_rows
+from extract_files import REFERRAL, write_rows
 
 
 def _query(settings, sql, params=None):
@@ -145,32 +145,41 @@ def test_no_patient_identifier_reaches_any_table(pipeline_run):
 
 
 def test_a_new_site_is_only_a_mapping_file(data_dir, tmp_path, monkeypatch):
+    """ZED: pipe-delimited, a preamble line above a BOM-marked header, its own outcome codes,
+    and UTC timestamps with offsets that must become local (Europe/London) calendar times."""
     mappings = tmp_path / "mappings"
     mappings.mkdir()
     (mappings / "ZED.yml").write_text(
         "site_code: ZED\nsite_name: Zed Community Hospital\n"
-        "file: {delimiter: '|', encoding: utf-8, timestamp_format: '%Y%m%d %H%M'}\n"
+        "file: {delimiter: '|', encoding: utf-8, skip_lines: 1,\n"
+        "       timestamp_format: '%Y-%m-%d %H:%M%z', timezone: Europe/London}\n"
         "extracts:\n  outcomes:\n    columns: {measure_id: MID, referral_id: RID, "
         "patient_id: PID, site_code: SITE, instrument: TEST, assessed_at: WHEN, value: RESULT}\n"
         "    codes:\n      instrument: {T: tug, P: pain_nrs}\n")
     monkeypatch.setenv("CAREPATH_MAPPINGS_DIR", str(mappings))
-    path = data_dir.landing_dir / "ZED" / "outcomes" / "zed_2026_03.csv"
-    path.parent.mkdir(parents=True)
-    path.write_text("MID|RID|PID|SITE|TEST|WHEN|RESULT\n"
-                    "m1|r1|Z123|ZED|T|20260320 1000|10.5\n"
-                    "m2|r1|Z123|ZED|P|20260320 1005|4\n")
-    referrals = write_rows(data_dir.landing_dir, "ZED", "referrals", "zed_referrals.csv", [{}])
-    # The ZED mapping leaves referrals canonical except the file settings: write it that way.
-    referrals.write_text(referrals.read_text().replace(",", "|").replace("ASH", "ZED")
-                         .replace("T-R1", "r1").replace("2026-03-", "202603")
-                         .replace("T09:00:00", " 0900").replace("T10:00:00", " 1000")
-                         .replace("T11:00:00", " 1100").replace("T09:30:00", " 0930"))
-    ref, f = load_new_files(data_dir, create_key=True).files
+    landing = data_dir.landing_dir / "ZED"
+    (landing / "referrals").mkdir(parents=True)
+    (landing / "outcomes").mkdir(parents=True)
+    stamp = "2026-06-02 08:00+0000"  # 09:00 in London (BST)
+    referral = {**REFERRAL, "referral_id": "r1", "site_code": "ZED", "referred_at": stamp,
+                "received_at": stamp, "triaged_at": stamp, "first_offered_at": stamp,
+                "first_seen_at": stamp}
+    (landing / "referrals" / "zed_referrals.csv").write_text(
+        "Exported by ZedPAS 4.2\n\ufeff" + "|".join(referral) + "\n"
+        + "|".join(referral.values()) + "\n")
+    (landing / "outcomes" / "zed_outcomes.csv").write_text(
+        "Exported by ZedPAS 4.2\nMID|RID|PID|SITE|TEST|WHEN|RESULT\n"
+        "m1|r1|Z123|ZED|T|2026-06-02 08:00+0000|10.5\n"
+        "m2|r1|Z123|ZED|P|2026-12-02 08:05+0000|4\n")
+    ref, out = load_new_files(data_dir, create_key=True).files
     assert (ref.status, ref.rows_loaded) == ("loaded", 1), ref.rejection_reason
-    assert (f.status, f.rows_loaded) == ("loaded", 2)
+    assert (out.status, out.rows_loaded) == ("loaded", 2), out.rejection_reason
     rows = _query(data_dir, "select instrument, assessed_at::VARCHAR, value from raw.outcomes "
                             "order by measure_id")
-    assert rows == [("tug", "2026-03-20 10:00:00", 10.5), ("pain_nrs", "2026-03-20 10:05:00", 4.0)]
+    assert rows == [("tug", "2026-06-02 09:00:00", 10.5),  # summer time: UTC+1
+                    ("pain_nrs", "2026-12-02 08:05:00", 4.0)]  # winter: UTC
+    assert _query(data_dir, "select referred_at::VARCHAR from raw.referrals") == [
+        ("2026-06-02 09:00:00",)]
 
 
 def test_the_planted_bad_rows_are_quarantined_for_the_expected_reasons(pipeline_run):
