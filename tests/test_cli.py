@@ -23,9 +23,10 @@ def test_generate_run_status_and_an_idempotent_rerun(tmp_path):
     first = _carepath("run", "--data-dir", str(data), "--json", str(tmp_path / "run.json"))
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     summary = json.loads((tmp_path / "run.json").read_text())
-    loaded = summary["load"]["rows_loaded"]
+    loaded, quarantined = summary["load"]["rows_loaded"], summary["load"]["rows_quarantined"]
     assert loaded > 0 and summary["build"]["success"] and summary["published_to"]
-    assert f"rows: {loaded} loaded, 0 quarantined" in first.stdout
+    assert quarantined == 1  # the planted TUG of 900 s at ASH
+    assert f"rows: {loaded} loaded, {quarantined} quarantined" in first.stdout
     assert "files: 12 new (12 loaded, 0 rejected)" in first.stdout
 
     second = _carepath("run", "--data-dir", str(data))
