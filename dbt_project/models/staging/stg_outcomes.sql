@@ -1,12 +1,6 @@
--- Newest delivery wins per (site_code, measure_id).
+-- Current version of each outcome (newest delivery wins per site_code, measure_id).
 with versions as (
-    select
-        *,
-        row_number() over (
-            partition by site_code, measure_id
-            order by _delivery_id desc, _line_number desc
-        ) as version_rank
-    from {{ source('raw', 'outcomes') }}
+    {{ newest_delivery(source('raw', 'outcomes'), ['site_code', 'measure_id']) }}
 )
 
 select
@@ -20,4 +14,3 @@ select
     item_responses,
     _delivery_id as delivery_id
 from versions
-where version_rank = 1

@@ -1,13 +1,6 @@
--- The newest delivery of each referral wins (business key: site_code, referral_id); older
--- versions stay in raw.referrals for audit.
+-- Current version of each referral (newest delivery wins per site_code, referral_id).
 with versions as (
-    select
-        *,
-        row_number() over (
-            partition by site_code, referral_id
-            order by _delivery_id desc, _line_number desc
-        ) as version_rank
-    from {{ source('raw', 'referrals') }}
+    {{ newest_delivery(source('raw', 'referrals'), ['site_code', 'referral_id']) }}
 )
 
 select
@@ -34,4 +27,3 @@ select
     discharge_reason,
     _delivery_id as delivery_id
 from versions
-where version_rank = 1

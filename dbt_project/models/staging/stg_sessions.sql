@@ -1,12 +1,6 @@
--- Newest delivery wins per (site_code, session_id).
+-- Current version of each session (newest delivery wins per site_code, session_id).
 with versions as (
-    select
-        *,
-        row_number() over (
-            partition by site_code, session_id
-            order by _delivery_id desc, _line_number desc
-        ) as version_rank
-    from {{ source('raw', 'sessions') }}
+    {{ newest_delivery(source('raw', 'sessions'), ['site_code', 'session_id']) }}
 )
 
 select
@@ -22,4 +16,3 @@ select
     discipline,
     _delivery_id as delivery_id
 from versions
-where version_rank = 1
