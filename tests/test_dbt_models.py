@@ -7,6 +7,7 @@ import csv
 import json
 import shutil
 from datetime import date, datetime
+from pathlib import Path
 
 import duckdb
 
@@ -14,8 +15,11 @@ from carepath.pipeline import run_pipeline
 from carepath.settings import load_settings
 from carepath.transform.dbt_build import run_dbt
 
-MARTS = ("fct_referral_latency", "fct_adherence", "fct_outcome_registry", "fct_deliveries",
+MARTS = ("fct_referral_latency", "fct_waiting_list", "fct_waiting_list_monthly",
+         "fct_access_monthly", "fct_adherence", "fct_outcome_registry",
+         "fct_registry_completeness", "fct_scored_questionnaires", "fct_deliveries",
          "fct_quarantine_by_rule", "fct_delivery_schedule")
+DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 
 
 def _rows(con, sql, params=None):
@@ -26,7 +30,10 @@ def test_build_ran_data_tests_and_unit_tests(pipeline_run):
     _, summary = pipeline_run
     build = summary.build
     assert build is not None and build.success, build and build.failures
-    assert build.counts.get("unit_test:pass", 0) >= 2
+    unit_tests = sum(text.count("  - name: ") for text in (
+        p.read_text() for p in DBT_PROJECT.glob("models/**/_*unit_tests.yml")))
+    assert unit_tests >= 16
+    assert build.counts.get("unit_test:pass", 0) == unit_tests
     assert build.counts.get("test:pass", 0) >= 20
     assert build.tests_failed == 0
 
@@ -72,18 +79,16 @@ def test_stage_latencies_match_a_recomputation_from_the_files(pipeline_run):
     try:
         mart = {r[0]: r[1:] for r in _rows(con, """
             select referral_id, days_referral_to_receipt, days_receipt_to_triage,
-                   days_receipt_to_first_seen, is_within_target, received_month
+                   days_receipt_to_first_seen, received_month
             from marts.fct_referral_latency where site_code = 'ASH'""")}
     finally:
         con.close()
     assert set(mart) == set(latest)
     for rid, row in latest.items():
-        access = days(row["received_at"], row["first_seen_at"])
-        target = 14 if row["priority"] == "urgent" else 42
         month = date.fromisoformat(row["received_at"][:7] + "-01") if row["received_at"] else None
         expected = (days(row["referred_at"], row["received_at"]),
-                    days(row["received_at"], row["triaged_at"]), access,
-                    None if access is None else access <= target, month)
+                    days(row["received_at"], row["triaged_at"]),
+                    days(row["received_at"], row["first_seen_at"]), month)
         assert mart[rid] == expected, rid
 
 
@@ -135,3 +140,27 @@ def test_data_docs_are_built_for_the_load(pipeline_run):
     assert (docs / "index.html").exists()
     pages = {p.parts[len(docs.parts) + 1] for p in (docs / "validations").rglob("*.html")}
     assert pages == {"referrals_gate", "sessions_gate", "outcomes_gate"}
+
+
+def test_unit_test_fixtures_state_the_seeded_scoring_rules():
+    """The questionnaire unit test reads the scoring rules from fixtures; they must be the
+    seeds' rules, or the test would pass against rules the pipeline does not use."""
+    for name in ("questionnaire_items", "questionnaire_scales"):
+        seed = (DBT_PROJECT / "seeds" / f"{name}.csv").read_text()
+        fixture = (DBT_PROJECT / "tests" / "fixtures" / f"{name}_published.csv").read_text()
+        assert fixture == seed, name
+
+
+def test_scoring_seeds_carry_the_published_item_rules():
+    with (DBT_PROJECT / "seeds" / "questionnaire_items.csv").open(newline="") as fh:
+        items = list(csv.DictReader(fh))
+    ntx = [i for i in items if i["instrument"] == "fact_gog_ntx"]
+    assert [i["item_code"] for i in ntx] == ["Ntx1", "Ntx2", "Ntx3", "Ntx4", "Ntx5", "HI12",
+                                              "Ntx6", "Ntx7", "Ntx8", "Ntx9", "An6"]
+    assert {(i["is_reverse_scored"], i["item_min"], i["item_max"]) for i in ntx} == {
+        ("true", "0", "4")}
+    cipn = {int(i["item_position"]): i["scale"] for i in items
+            if i["instrument"] == "eortc_cipn20"}
+    assert sorted(p for p, s in cipn.items() if s == "sensory") == [1, 2, 3, 4, 5, 6, 9, 10, 18]
+    assert sorted(p for p, s in cipn.items() if s == "motor") == [7, 8, 11, 12, 13, 14, 15, 19]
+    assert sorted(p for p, s in cipn.items() if s == "autonomic") == [16, 17, 20]

@@ -1,6 +1,7 @@
 -- One row per referral x instrument measured: the baseline and 12-week follow-up pair, the
 -- change, and whether it reaches the instrument's MCID (metrics spec 3). Day 0 is the first
--- attended rehab session.
+-- attended rehab session. Values are int_outcome_scores.score: questionnaires sent item by
+-- item are scored from their items.
 with pathway as (
     select site_code, referral_id, first_seen_date as day_zero
     from {{ ref('int_referral_pathway') }}
@@ -18,12 +19,12 @@ measures as (
         o.instrument,
         o.measure_id,
         o.assessed_at,
-        o.value,
+        o.score as value,
         {{ days_between('p.day_zero', 'o.assessed_at') }} as study_day
-    from {{ ref('stg_outcomes') }} as o
+    from {{ ref('int_outcome_scores') }} as o
     inner join pathway as p
         on o.site_code = p.site_code and o.referral_id = p.referral_id
-    where o.value is not null
+    where o.score is not null
 ),
 
 baseline_ranked as (
@@ -74,6 +75,7 @@ select
     f.measure_id as followup_measure_id,
     f.study_day as followup_day,
     f.value as followup_value,
+    b.value is not null and f.value is not null as has_pair,
     f.value - b.value as change,
     case when i.higher_is_better then 1 else -1 end * (f.value - b.value) as improvement,
     i.mcid,
