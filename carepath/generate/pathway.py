@@ -162,6 +162,14 @@ def _schedule_programme(rng: random.Random, site: Site, journey: Journey,
                   "pain_service": "pain_specialist",
                   "exercise_oncology": "exercise_physiologist"}[r["target_service"]]
     n = 0
+    # Before the first appointment takes place it may be cancelled in advance and re-booked:
+    # by the patient (the RTT clock runs on; the adjusted wait deducts it) or by the service.
+    for status, share, rebook_days in (("cancelled_by_patient", 0.08, (7, 21)),
+                                       ("cancelled_by_service", 0.05, (3, 14))):
+        if rng.random() < share:
+            n += 1
+            _session(journey, n, "assessment", appointment, status, None, "in_person", discipline)
+            appointment = _next_stage(rng, appointment, rng.randint(*rebook_days))
     # First appointment: a DNA nullifies the RTT clock and the patient is re-booked once.
     for attempt in range(2):
         n += 1
@@ -203,7 +211,8 @@ def _schedule_programme(rng: random.Random, site: Site, journey: Journey,
                 stamps["discharged_at"] = _next_stage(rng, last, 28)
                 r["discharge_reason"] = _pick(rng, {"patient_withdrew": 0.6,
                                                     "lost_to_follow_up": 0.3,
-                                                    "clinical_deterioration": 0.1})
+                                                    "clinical_deterioration": 0.07,
+                                                    "died": 0.03})
                 break
             status = "did_not_attend"
         else:
@@ -239,7 +248,7 @@ def _measure_outcomes(rng: random.Random, site: Site, journey: Journey, day0: da
                       dose: float, dropped: bool) -> None:
     r = journey.referral
     instruments = list(INSTRUMENTS_BY_REASON[r["referral_reason"]])
-    if "fact_gog_ntx" in instruments and not site.item_level_questionnaires and rng.random() < 0.3:
+    if "fact_gog_ntx" in instruments and rng.random() < 0.3:
         instruments.append("eortc_cipn20")
     followed_up = rng.random() < (0.35 if dropped else 0.78)
     for instrument in instruments:
@@ -262,6 +271,8 @@ def _measure(rng: random.Random, site: Site, r: dict, instrument: str, k: int, a
            "assessed_at": at.replace(hour=10, minute=0), "item_responses": None}
     if instrument == "fact_gog_ntx" and site.item_level_questionnaires:
         row["item_responses"], row["value"] = _ntx_items(rng, value)
+    elif instrument == "eortc_cipn20" and site.item_level_questionnaires:
+        row["item_responses"], row["value"] = _cipn20_items(rng, value)
     elif instrument in ("pain_nrs",):
         row["value"] = float(round(value))
     else:
@@ -270,14 +281,35 @@ def _measure(rng: random.Random, site: Site, r: dict, instrument: str, k: int, a
 
 
 def _ntx_items(rng: random.Random, score: float) -> tuple[str, float | None]:
-    """Eleven FACT/GOG-Ntx responses (0-4, all reverse-scored) near a target subscale score."""
+    """Eleven FACT/GOG-Ntx responses (0-4, all reverse-scored) near a target subscale score,
+    and the total the site's system reports. That system does not prorate: with items missing
+    it reports the plain sum, which carepath's own scoring must catch as a disagreement."""
     symptom = (44 - score) / 11  # mean response
     responses: list[int | None] = [
         min(4, max(0, round(rng.gauss(symptom, 0.7)))) for _ in range(NTX_ITEMS)]
-    missing = int(_pick(rng, {"0": 0.85, "1": 0.1, "2": 0.05}))
+    missing = int(_pick(rng, {"0": 0.84, "1": 0.09, "2": 0.05, "6": 0.02}))
     for i in rng.sample(range(NTX_ITEMS), k=missing):
         responses[i] = None
     answered = [4 - x for x in responses if x is not None]
-    total = round(sum(answered) * NTX_ITEMS / len(answered), 2)
     text = ";".join("" if x is None else str(x) for x in responses)
-    return text, total
+    if missing and rng.random() < 0.5:
+        return text, float(sum(answered))
+    if len(answered) < 6:  # under the prorating rule the subscale is missing
+        return text, None
+    return text, round(sum(answered) * NTX_ITEMS / len(answered), 2)
+
+
+CIPN20_SENSORY = (1, 2, 3, 4, 5, 6, 9, 10, 18)
+
+
+def _cipn20_items(rng: random.Random, score: float) -> tuple[str, float | None]:
+    """Twenty EORTC QLQ-CIPN20 responses (1-4) near a target sensory score, and the sensory
+    scale as reported. Items 19 (driving) and 20 (erection) are often not applicable."""
+    level = 1 + score / 100 * 3
+    responses: list[int | None] = [min(4, max(1, round(rng.gauss(level, 0.6)))) for _ in range(20)]
+    for item in (19, 20):
+        if rng.random() < 0.35:
+            responses[item - 1] = None
+    text = ";".join("" if x is None else str(x) for x in responses)
+    sensory = [responses[i - 1] for i in CIPN20_SENSORY]
+    return text, round((sum(sensory) / len(sensory) - 1) / 3 * 100, 2)
