@@ -31,6 +31,8 @@ class Headline:
     median_access_days: float | None
     attendance_rate: float | None
     pct_responders: float | None
+    waiting_now: int
+    pct_waiting_within_rtt_standard: float | None
     published_at: str
 
 
@@ -42,13 +44,17 @@ def headline(published: Path) -> Headline:
             (select count(*) from marts.fct_referral_latency where is_seen) as referrals_seen,
             (select avg(case when is_within_target then 1.0 else 0.0 end)
                from marts.fct_referral_latency where is_seen) as pct_seen_within_target,
-            (select median(days_receipt_to_first_seen) from marts.fct_referral_latency)
+            (select median(days_rtt_wait) from marts.fct_referral_latency)
                 as median_access_days,
             (select sum(sessions_attended) / nullif(sum(sessions_attended + sessions_did_not_attend
                     + sessions_cancelled_by_patient), 0) from marts.fct_adherence)
                 as attendance_rate,
             (select avg(case when is_responder then 1.0 else 0.0 end)
                from marts.fct_outcome_registry where is_responder is not null) as pct_responders,
+            (select count(*) from marts.fct_waiting_list where is_as_of_date) as waiting_now,
+            (select avg(case when is_within_rtt_standard then 1.0 else 0.0 end)
+               from marts.fct_waiting_list where is_as_of_date)
+                as pct_waiting_within_rtt_standard,
             (select strftime(max(published_at), '%Y-%m-%d %H:%M UTC') from ops.publication)
                 as published_at
     """).iloc[0]
@@ -58,7 +64,8 @@ def headline(published: Path) -> Headline:
 
     return Headline(int(row.referrals_received), int(row.referrals_seen),
                     opt(row.pct_seen_within_target), opt(row.median_access_days),
-                    opt(row.attendance_rate), opt(row.pct_responders), str(row.published_at))
+                    opt(row.attendance_rate), opt(row.pct_responders), int(row.waiting_now),
+                    opt(row.pct_waiting_within_rtt_standard), str(row.published_at))
 
 
 def site_summary(published: Path) -> pd.DataFrame:
@@ -68,7 +75,7 @@ def site_summary(published: Path) -> pd.DataFrame:
                    count(*) as referrals,
                    count(*) filter (where is_seen) as seen,
                    median(days_receipt_to_triage) as median_days_to_triage,
-                   median(days_receipt_to_first_seen) as median_days_to_first_seen,
+                   median(days_rtt_wait) as median_days_to_first_seen,
                    avg(case when is_within_target then 1.0 else 0.0 end)
                        filter (where is_seen) as pct_within_target
             from marts.fct_referral_latency group by site_code
@@ -97,6 +104,51 @@ def monthly_stage_medians(published: Path) -> pd.DataFrame:
         from marts.fct_referral_latency
         where received_month is not null
         group by all order by site_code, received_month
+    """)
+
+
+def access_by_month_seen(published: Path) -> pd.DataFrame:
+    """Per site and month seen: completed pathways and the share seen within target."""
+    return _query(published, """
+        select site_code, month_seen,
+               sum(pathways_completed) as pathways_completed,
+               sum(pathways_within_target) / sum(pathways_completed) as pct_within_target
+        from marts.fct_access_monthly
+        group by all order by site_code, month_seen
+    """)
+
+
+def waiting_now_by_site(published: Path) -> pd.DataFrame:
+    """The newest census: who waits at each site, and how long, by priority."""
+    return _query(published, """
+        select site_code, priority, pathways_waiting, pct_within_target,
+               pct_within_rtt_standard, median_days_waiting, max_days_waiting
+        from marts.fct_waiting_list_monthly
+        where is_as_of_date
+        order by site_code, priority
+    """)
+
+
+def longest_waiters(published: Path, limit: int = 20) -> pd.DataFrame:
+    """The referrals waiting longest at the newest census, longest first."""
+    return _query(published, """
+        select census_date, site_code, referral_id, priority, clock_start_date,
+               days_waiting, weeks_waiting, target_days, is_clock_restarted
+        from marts.fct_waiting_list
+        where is_as_of_date
+        order by days_waiting desc, site_code, referral_id
+        limit ?
+    """, [limit])
+
+
+def disagreeing_questionnaire_totals(published: Path) -> pd.DataFrame:
+    """Item-level questionnaires whose reported total is not the score of their items."""
+    return _query(published, """
+        select site_code, measure_id, instrument, assessed_date, items_answered,
+               reported_value, scored_value
+        from marts.fct_scored_questionnaires
+        where is_reported_value_disagreeing
+        order by site_code, assessed_date, measure_id
     """)
 
 

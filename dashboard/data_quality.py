@@ -18,7 +18,8 @@ published = settings.published_path
 @st.cache_data(show_spinner=False)
 def _load(path: str, version: float):
     source = Path(path)
-    return q.delivery_status(source), q.quarantine_rules(source), q.rejected_files(source)
+    return (q.delivery_status(source), q.quarantine_rules(source), q.rejected_files(source),
+            q.disagreeing_questionnaire_totals(source))
 
 
 @st.cache_data(show_spinner=False)
@@ -36,7 +37,7 @@ if not published.exists():
     st.warning("No published marts yet. Run the pipeline (`make demo` or `carepath run`).")
     st.stop()
 
-status, rules, rejected = _load(str(published), published.stat().st_mtime)
+status, rules, rejected, disagreeing = _load(str(published), published.stat().st_mtime)
 
 cols = st.columns(4)
 cols[0].metric("Files loaded", f"{int(status.files.sum() - status.files_rejected.sum()):,}")
@@ -74,6 +75,15 @@ if rejected.empty:
     st.write("No file was rejected.")
 else:
     st.dataframe(rejected, hide_index=True)
+
+st.subheader("Questionnaire totals that disagree with their items")
+if disagreeing.empty:
+    st.write("Every reported questionnaire total matches the score of its items.")
+else:
+    st.caption(f"{len(disagreeing):,} item-level questionnaires: the site's reported total is "
+               "not the score carepath computes by the published rules (for example a total "
+               "not prorated for missing items). The registry uses carepath's score.")
+    st.dataframe(disagreeing, hide_index=True)
 
 docs = settings.gx_dir / "data_docs"
 st.subheader("Great Expectations Data Docs")

@@ -35,6 +35,17 @@ def test_headline_metrics_are_the_marts_figures(app):
     assert metrics["Seen within target"] == f"{100 * head.pct_seen_within_target:.1f}%"
     assert metrics["Attendance rate"] == f"{100 * head.attendance_rate:.1f}%"
     assert head.referrals_seen < head.referrals_received
+    assert metrics["Waiting now"] == f"{head.waiting_now:,}" and head.waiting_now > 0
+
+
+def test_who_is_waiting_now_lists_the_longest_waiters_first(app):
+    at, settings = app
+    longest = q.longest_waiters(settings.published_path)
+    shown = next(df.value for df in at.dataframe if "days_waiting" in df.value.columns)
+    assert list(shown.referral_id) == list(longest.referral_id)
+    assert shown.days_waiting.is_monotonic_decreasing
+    by_site = next(df.value for df in at.dataframe if "pathways_waiting" in df.value.columns)
+    assert by_site.pathways_waiting.sum() == q.headline(settings.published_path).waiting_now
 
 
 def test_site_table_shows_the_planted_bottlenecks(app):
@@ -63,3 +74,7 @@ def test_data_quality_page_shows_deliveries_quarantine_and_gaps(app):
     assert any("BRA sessions: no delivery in" in w.value for w in at.warning)
     reasons = set(at.dataframe[1].value.reason)
     assert "implausible tug value (outside 1-120)" in reasons
+    flagged = q.disagreeing_questionnaire_totals(settings.published_path)
+    assert not flagged.empty  # the generator plants unprorated totals at ASH
+    shown = next(df.value for df in at.dataframe if "scored_value" in df.value.columns)
+    assert list(shown.measure_id) == list(flagged.measure_id)
