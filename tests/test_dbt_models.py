@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -164,3 +164,30 @@ def test_scoring_seeds_carry_the_published_item_rules():
     assert sorted(p for p, s in cipn.items() if s == "sensory") == [1, 2, 3, 4, 5, 6, 9, 10, 18]
     assert sorted(p for p, s in cipn.items() if s == "motor") == [7, 8, 11, 12, 13, 14, 15, 19]
     assert sorted(p for p, s in cipn.items() if s == "autonomic") == [16, 17, 20]
+
+
+def test_census_date_var_reruns_the_audit_as_at_a_past_date(pipeline_run, tmp_path):
+    """census_as_of_date is the documented way to audit as at a past date: the build with it
+    must pass its tests and take it as the newest census."""
+    settings, _ = pipeline_run
+    copy = load_settings(tmp_path / "data")
+    shutil.copytree(settings.data_dir, copy.data_dir, ignore=shutil.ignore_patterns("dbt"))
+    con = duckdb.connect(str(copy.warehouse_path), read_only=True)
+    try:
+        newest = _rows(con, "select max(census_date) from intermediate.int_census_dates")[0][0]
+    finally:
+        con.close()
+    as_at = date(newest.year, newest.month, 15) - timedelta(days=60)
+    report = run_dbt(copy, "build", "--vars", f"{{census_as_of_date: '{as_at}'}}", echo=False)
+    assert report.success, report.failures
+    con = duckdb.connect(str(copy.warehouse_path), read_only=True)
+    try:
+        censuses = _rows(con, """select census_date, is_as_of_date from intermediate.int_census_dates
+                                 order by census_date""")
+        waiting_after = _rows(con, """select count(*) from marts.fct_waiting_list
+                                      where census_date > ?""", [as_at])[0][0]
+    finally:
+        con.close()
+    assert censuses[-1] == (as_at, True)
+    assert all(c < as_at and not latest for c, latest in censuses[:-1])
+    assert waiting_after == 0
