@@ -57,6 +57,24 @@ def test_docs_generate_writes_a_catalog_of_the_marts(pipeline_run):
     assert set(MARTS) <= documented
 
 
+def test_every_mart_column_is_documented(pipeline_run):
+    """Analysts and QI leads read the marts through dbt docs: no column may go unexplained."""
+    settings, _ = pipeline_run
+    manifest = json.loads((settings.data_dir / "dbt" / "target" / "manifest.json").read_text())
+    documented = {node["name"]: {c for c, col in node["columns"].items() if col["description"]}
+                  for node in manifest["nodes"].values()
+                  if node["resource_type"] == "model" and node["schema"] == "marts"}
+    con = duckdb.connect(str(settings.published_path), read_only=True)
+    try:
+        columns = _rows(con, """select table_name, column_name from information_schema.columns
+                                where table_schema = 'marts'""")
+    finally:
+        con.close()
+    assert {table for table, _ in columns} == set(MARTS)
+    undocumented = sorted((t, c) for t, c in columns if c not in documented.get(t, set()))
+    assert undocumented == []
+
+
 def _latest_referrals(landing, site):
     latest = {}
     for path in sorted((landing / site / "referrals").glob("*.csv")):
