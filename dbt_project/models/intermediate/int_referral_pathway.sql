@@ -73,17 +73,7 @@ events as (
         coalesce(cast(r.first_seen_at as date), fa.first_attended_date) as first_seen_date,
         cast(r.discharged_at as date) as discharged_date,
         fb.appointment_date as first_appointment_date,
-        -- Only an appointment before the first contact can be the first appointment: a site
-        -- that sends no assessment sessions still records first_seen_at on the referral.
-        coalesce(
-            fb.first_appointment_status = 'did_not_attend'
-            and fb.appointment_date >= cast(r.received_at as date)
-            and (
-                coalesce(cast(r.first_seen_at as date), fa.first_attended_date) is null
-                or fb.appointment_date <= coalesce(cast(r.first_seen_at as date), fa.first_attended_date)
-            ),
-            false
-        ) as is_first_appointment_dna,
+        fb.first_appointment_status,
         la.last_appointment_status
     from referrals as r
     left join first_attended as fa
@@ -92,13 +82,27 @@ events as (
         on r.site_code = fb.site_code and r.referral_id = fb.referral_id
     left join last_appointment as la
         on r.site_code = la.site_code and r.referral_id = la.referral_id
+),
+
+clock as (
+    select
+        *,
+        -- Only an appointment between receipt and the first contact can be the first
+        -- appointment: a site that sends no assessment sessions still records first_seen_at.
+        coalesce(
+            first_appointment_status = 'did_not_attend'
+            and first_appointment_date >= received_date
+            and (first_seen_date is null or first_appointment_date <= first_seen_date),
+            false
+        ) as is_first_appointment_dna
+    from events
 )
 
 select
     *,
-    -- A DNA at the first appointment nullifies the clock; the new one starts when the patient
-    -- re-engages. Extracts carry no re-booking date, so the missed appointment's date is the
-    -- earliest defensible restart (it never shortens the wait more than the DNA itself did).
+    -- A DNA at the first appointment nullifies the clock; a new one starts when the patient
+    -- re-engages. Extracts carry no re-booking date, so the new clock starts on the missed
+    -- appointment's date, the earliest day the patient could have re-engaged.
     case
         when is_first_appointment_dna then first_appointment_date else received_date
     end as rtt_clock_start_date,
@@ -116,4 +120,4 @@ select
         when triage_decision in ('declined', 'redirected') then triaged_date
         else discharged_date
     end as clock_stop_date
-from events
+from clock

@@ -19,11 +19,10 @@ waiting as (
         p.referral_id,
         p.priority,
         p.received_date,
-        case
-            when p.is_first_appointment_dna and p.first_appointment_date <= c.census_date
-                then p.first_appointment_date
-            else p.received_date
-        end as clock_start_date,
+        p.first_appointment_date,
+        coalesce(
+            p.is_first_appointment_dna and p.first_appointment_date <= c.census_date, false
+        ) as is_clock_restarted,
         {{ access_target_days('p.priority') }} as target_days
     from census as c
     inner join pathway as p
@@ -31,12 +30,19 @@ waiting as (
     where p.clock_stop_date is null or p.clock_stop_date > c.census_date
 ),
 
+clocks as (
+    select
+        *,
+        case when is_clock_restarted then first_appointment_date else received_date end
+            as clock_start_date
+    from waiting
+),
+
 waits as (
     select
         *,
-        clock_start_date <> received_date as is_clock_restarted,
         {{ days_between('clock_start_date', 'census_date') }} as days_waiting
-    from waiting
+    from clocks
 )
 
 select
@@ -49,7 +55,7 @@ select
     clock_start_date,
     is_clock_restarted,
     days_waiting,
-    floor(days_waiting / 7.0) as weeks_waiting,
+    cast(floor(days_waiting / 7.0) as {{ dbt.type_int() }}) as weeks_waiting,
     target_days,
     days_waiting <= target_days as is_within_target,
     days_waiting <= {{ var('rtt_incomplete_standard_days') }} as is_within_rtt_standard,
