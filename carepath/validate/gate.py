@@ -90,7 +90,7 @@ class ValidationGate:
         self._context = None
         self._datasource = None
         self._cursor = None
-        self._definitions: dict[str, object] = {}
+        self._checkpoints: dict[str, object] = {}
 
     def _connection(self):
         from duckdb_engine import ConnectionWrapper
@@ -99,9 +99,9 @@ class ValidationGate:
         self._cursor.execute("set search_path = 'stage,main'")
         return ConnectionWrapper(self._cursor)
 
-    def _definition(self, extract: str):
-        if extract in self._definitions:
-            return self._definitions[extract]
+    def _checkpoint(self, extract: str):
+        if extract in self._checkpoints:
+            return self._checkpoints[extract]
         # Quiet GX before importing it (it logs every registered function when Airflow has
         # configured logging first), and once more after: the import resets one logger to INFO.
         logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -135,12 +135,12 @@ class ValidationGate:
             name=f"gate_{extract}", validation_definitions=[definition], actions=actions,
             result_format={"result_format": "COMPLETE",
                            "unexpected_index_column_names": list(INDEX_COLUMNS)}))
-        self._definitions[extract] = checkpoint
+        self._checkpoints[extract] = checkpoint
         return checkpoint
 
     def validate(self, extract: str, parameters: dict | None = None) -> Verdict:
         """Judge `stage.<extract>`; `parameters` fill the suite's `$PARAMETER` placeholders."""
-        checkpoint = self._definition(extract)
+        checkpoint = self._checkpoint(extract)
         run = checkpoint.run(expectation_parameters=parameters or {})
         [result] = run.run_results.values()
         verdict = Verdict(expectations_evaluated=len(result.results))
@@ -189,7 +189,7 @@ class ValidationGate:
         if self._cursor is not None:
             self._cursor.close()
         self._context = self._datasource = self._cursor = None
-        self._definitions.clear()
+        self._checkpoints.clear()
         # Drop GX's references to DuckDB objects now, while the connection is still open,
         # rather than at interpreter exit.
         gc.collect()

@@ -63,32 +63,48 @@ followup_ranked as (
 
 pairs as (
     select distinct site_code, referral_id, instrument from measures
+),
+
+paired as (
+    select
+        pr.site_code,
+        pr.referral_id,
+        pr.instrument,
+        b.measure_id as baseline_measure_id,
+        b.study_day as baseline_day,
+        b.value as baseline_value,
+        f.measure_id as followup_measure_id,
+        f.study_day as followup_day,
+        f.value as followup_value,
+        f.value - b.value as change,
+        -- Signed so that positive is better whatever the instrument's direction.
+        case when i.higher_is_better then 1 else -1 end * (f.value - b.value) as improvement,
+        i.mcid
+    from pairs as pr
+    inner join instruments as i
+        on pr.instrument = i.instrument
+    left join baseline_ranked as b
+        on pr.site_code = b.site_code and pr.referral_id = b.referral_id
+        and pr.instrument = b.instrument and b.pick = 1
+    left join followup_ranked as f
+        on pr.site_code = f.site_code and pr.referral_id = f.referral_id
+        and pr.instrument = f.instrument and f.pick = 1
 )
 
 select
-    pr.site_code,
-    pr.referral_id,
-    pr.instrument,
-    b.measure_id as baseline_measure_id,
-    b.study_day as baseline_day,
-    b.value as baseline_value,
-    f.measure_id as followup_measure_id,
-    f.study_day as followup_day,
-    f.value as followup_value,
-    b.value is not null and f.value is not null as has_pair,
-    f.value - b.value as change,
-    case when i.higher_is_better then 1 else -1 end * (f.value - b.value) as improvement,
-    i.mcid,
-    case
-        when f.value is null or b.value is null or i.mcid is null then null
-        else case when i.higher_is_better then 1 else -1 end * (f.value - b.value) >= i.mcid
-    end as is_responder
-from pairs as pr
-inner join instruments as i
-    on pr.instrument = i.instrument
-left join baseline_ranked as b
-    on pr.site_code = b.site_code and pr.referral_id = b.referral_id
-    and pr.instrument = b.instrument and b.pick = 1
-left join followup_ranked as f
-    on pr.site_code = f.site_code and pr.referral_id = f.referral_id
-    and pr.instrument = f.instrument and f.pick = 1
+    site_code,
+    referral_id,
+    instrument,
+    baseline_measure_id,
+    baseline_day,
+    baseline_value,
+    followup_measure_id,
+    followup_day,
+    followup_value,
+    baseline_value is not null and followup_value is not null as has_pair,
+    change,
+    improvement,
+    mcid,
+    -- Null without a pair (improvement is null) or without a published MCID.
+    improvement >= mcid as is_responder
+from paired
