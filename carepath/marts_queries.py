@@ -182,7 +182,7 @@ def quarantine_rules(published: Path) -> pd.DataFrame:
 
 def rejected_files(published: Path) -> pd.DataFrame:
     return _query(published, """
-        select site_code, extract, source_file, rejection_reason, delivered_date
+        select site_code, extract, source_file, reason, delivered_date
         from marts.fct_deliveries where status = 'rejected'
         order by delivered_date desc, source_file
     """)

@@ -59,18 +59,25 @@ class RunSummary:
                 "published_to": self.published_to, "errors": self.errors}
 
     def render(self) -> str:
-        loaded = [f for f in self.load.files if f.status == "loaded"]
+        by_status: dict[str, int] = {}
+        for f in self.load.files:
+            by_status[f.status] = by_status.get(f.status, 0) + 1
         lines = [
             "carepath run summary",
-            f"  files: {len(self.load.files)} new ({len(loaded)} loaded, "
-            f"{self.load.files_rejected} rejected), {self.load.already_loaded} already loaded",
-            f"  rows: {self.load.rows_loaded} loaded, {self.load.rows_quarantined} quarantined",
+            f"  files: {len(self.load.files)} new ("
+            + ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
+            + f"), {self.load.already_loaded} already in the ledger, "
+            f"{len(self.load.waiting)} still arriving",
+            f"  rows: {self.load.rows_loaded} loaded ({self.load.rows_released} released from "
+            f"quarantine), {self.load.rows_quarantined} quarantined",
         ]
         for f in self.load.files:
             if f.status == "rejected":
-                lines.append(f"    rejected {f.source_file}: {f.rejection_reason}")
+                lines.append(f"    rejected {f.source_file}: {f.reason}")
+        for name, why in self.load.waiting:
+            lines.append(f"    waiting {name}: {why}")
         if self.build is None:
-            lines.append("  dbt: skipped (no new rows, project unchanged)")
+            lines.append("  dbt: skipped (the publication is up to date)")
         else:
             lines.append(f"  dbt: {'passed' if self.build.success else 'FAILED'}, "
                          f"{self.build.tests_passed} tests passed, "

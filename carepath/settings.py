@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+
+from carepath.ingest.discover import Patience
 
 PROJECT_DIR = Path(os.environ.get("CAREPATH_PROJECT_DIR", Path(__file__).resolve().parents[1]))
 
@@ -34,6 +37,38 @@ class Settings:
     @property
     def gx_dir(self) -> Path:
         return self.data_dir / "gx"
+
+    @property
+    def work_dir(self) -> Path:
+        """Scratch space for one run: literal-named links to the files being read."""
+        return self.data_dir / "work"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.data_dir / "carepath.lock"
+
+    @property
+    def last_build_path(self) -> Path:
+        """What the latest dbt build did, published or not (read by `carepath status`)."""
+        return self.data_dir / "last_build.json"
+
+    @property
+    def patience(self) -> Patience:
+        """How long a landed file may still be arriving: modified in the last
+        $CAREPATH_SETTLE_SECONDS (5), or without a final line break for up to
+        $CAREPATH_INCOMPLETE_AFTER_SECONDS (3600)."""
+        return Patience(float(os.environ.get("CAREPATH_SETTLE_SECONDS", "5")),
+                        float(os.environ.get("CAREPATH_INCOMPLETE_AFTER_SECONDS", "3600")))
+
+    @property
+    def earliest_plausible_date(self) -> date:
+        """No event in an extract can be older than this (typing errors such as 1900)."""
+        return date.fromisoformat(os.environ.get("CAREPATH_EARLIEST_PLAUSIBLE_DATE", "2000-01-01"))
+
+    @property
+    def future_tolerance_days(self) -> int:
+        """No event can be later than the file's delivery date plus this many days."""
+        return int(os.environ.get("CAREPATH_FUTURE_TOLERANCE_DAYS", "1"))
 
     @property
     def mappings_dir(self) -> Path:

@@ -14,7 +14,11 @@ SQL_TYPES = {"string": "VARCHAR", "code": "VARCHAR", "timestamp": "TIMESTAMP",
              "number": "DOUBLE", "integer": "INTEGER"}
 
 # Lineage columns every raw row carries, so any mart figure can be traced to a file and line.
-LINEAGE = (("_delivery_id", "BIGINT"), ("_source_file", "VARCHAR"), ("_line_number", "BIGINT"))
+# `_delivery_order_key` sorts the deliveries of a site by the delivery's own date, so that
+# "newest delivery wins" does not depend on the order files happened to arrive in
+# (see carepath.ingest.ledger.delivery_order_key).
+LINEAGE = (("_delivery_id", "BIGINT"), ("_source_file", "VARCHAR"), ("_line_number", "BIGINT"),
+           ("_delivery_order_key", "VARCHAR"))
 
 
 def canonical_columns(extract: str) -> list[tuple[str, str]]:
@@ -23,9 +27,11 @@ def canonical_columns(extract: str) -> list[tuple[str, str]]:
             for c in COLUMNS[extract]]
 
 
-# Columns only the validation gate sees: which cells failed to parse, and the site the file
-# was delivered under (to catch a row claiming another site).
-GATE_COLUMNS = (("_parse_failures", "VARCHAR"), ("_landed_site_code", "VARCHAR"))
+# Columns only the validation gate sees: which cells failed to parse, the site the file was
+# delivered under (to catch a row claiming another site), and the plausible window for its
+# dates (not before the configured earliest date, not after the delivery plus a tolerance).
+GATE_COLUMNS = (("_parse_failures", "VARCHAR"), ("_landed_site_code", "VARCHAR"),
+                ("_earliest_plausible_at", "TIMESTAMP"), ("_latest_plausible_at", "TIMESTAMP"))
 
 
 def stage_columns(extract: str) -> list[tuple[str, str]]:
@@ -43,33 +49,50 @@ DDL = [
     "create schema if not exists stage",
     "create schema if not exists ops",
     *(_raw_ddl(e) for e in EXTRACTS),
+    # One row per landing entry judged: every file and every other thing found in the landing
+    # folder. A file rejected under one mapping and loaded after the mapping changed has a row
+    # for each attempt; stg_loaded_files keeps the latest.
     """create table if not exists ops.loaded_files (
         delivery_id BIGINT primary key,
-        file_sha256 VARCHAR not null unique,
-        source_file VARCHAR not null,
-        site_code VARCHAR,
+        file_sha256 VARCHAR,              -- null for entries never read (pipes, hidden files)
+        source_file VARCHAR not null,     -- path under the landing folder, literal
+        site_code VARCHAR,                -- the site folder it landed in
         extract VARCHAR,
-        status VARCHAR not null,          -- loaded | rejected
-        rejection_reason VARCHAR,
-        rows_in_file BIGINT,
+        status VARCHAR not null,          -- loaded | rejected | duplicate | ignored
+        reason VARCHAR,                   -- why rejected, duplicate of what, or why ignored
+        rows_in_file BIGINT,              -- data rows, counted independently of the loader
         rows_loaded BIGINT,
-        rows_quarantined BIGINT,
-        file_modified_at TIMESTAMP,
+        rows_quarantined BIGINT,          -- still held in ops.quarantine
+        rows_released BIGINT not null default 0,  -- held for an unknown referral, since loaded
+        file_size BIGINT,
+        file_mtime_ns BIGINT,
+        file_modified_at TIMESTAMP,       -- arrival: the file's modification time as it landed
+        delivered_at TIMESTAMP,           -- the delivery's own date (file name, else arrival)
+        data_period VARCHAR,              -- YYYY-MM the file says it covers, when it says
+        delivery_version INTEGER,
+        delivery_order_key VARCHAR,
+        mapping_sha256 VARCHAR,           -- the site's mapping file as it was judged under
         loaded_at TIMESTAMP not null
     )""",
     """create table if not exists ops.quarantine (
         delivery_id BIGINT not null,
         source_file VARCHAR not null,
-        line_number BIGINT not null,
-        site_code VARCHAR,
+        line_number BIGINT not null,      -- physical line where the record starts (header = 1)
+        site_code VARCHAR,                -- the site folder the file landed in
         extract VARCHAR not null,
         rule VARCHAR not null,            -- the expectation that failed, with its column
         rule_description VARCHAR,
         offending_value VARCHAR,
         row_json VARCHAR,                 -- the canonical row, already pseudonymised
-        quarantined_at TIMESTAMP not null
+        quarantined_at TIMESTAMP not null,
+        released_at TIMESTAMP,            -- held for an unknown referral until it arrived
+        released_with_delivery_id BIGINT  -- the referrals file that made it known
     )""",
 ]
+
+
+class OutdatedWarehouse(RuntimeError):
+    """The warehouse was written by an earlier carepath whose ledger lacks today's columns."""
 
 
 @contextmanager
@@ -85,3 +108,13 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for statement in DDL:
         con.execute(statement)
+    have = {r[0] for r in con.execute(
+        "select column_name from duckdb_columns() "
+        "where schema_name = 'ops' and table_name = 'loaded_files'").fetchall()}
+    raw_have = {r[0] for r in con.execute(
+        "select column_name from duckdb_columns() "
+        "where schema_name = 'raw' and table_name = 'referrals'").fetchall()}
+    if "delivery_order_key" not in have or "_delivery_order_key" not in raw_have:
+        raise OutdatedWarehouse(
+            "the warehouse was written by an earlier carepath (its ledger has no delivery "
+            "order); move it aside and run again: every landed file is loaded anew")

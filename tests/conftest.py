@@ -16,6 +16,11 @@ from carepath.generate import generate
 from carepath.pipeline import RunSummary, run_pipeline
 from carepath.settings import Settings, load_settings
 
+# Test files are written a moment before they are loaded; in production a file modified in the
+# last few seconds is still arriving and waits (tests of that set the variable themselves).
+os.environ["CAREPATH_SETTLE_SECONDS"] = "0"
+os.environ["CAREPATH_INCOMPLETE_AFTER_SECONDS"] = "0"
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BIN = Path(sys.executable).parent

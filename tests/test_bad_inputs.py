@@ -31,11 +31,11 @@ def test_bad_input(case, data_dir):
     shutil.copytree(MATRIX / case, data_dir.landing_dir, dirs_exist_ok=True)
 
     [outcome] = load_new_files(data_dir).files
-    assert outcome.status == expected["status"], outcome.rejection_reason
+    assert outcome.status == expected["status"], outcome.reason
     con = duckdb.connect(str(data_dir.warehouse_path), read_only=True)
     try:
         if expected["status"] == "rejected":
-            assert expected["reason"] in outcome.rejection_reason
+            assert expected["reason"] in outcome.reason
             assert outcome.source_file == next(
                 str(p.relative_to(MATRIX / case)) for p in (MATRIX / case).rglob("*.*"))
             assert outcome.rows_loaded == 0

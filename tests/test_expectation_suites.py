@@ -66,29 +66,56 @@ def test_every_instrument_has_a_plausible_range():
     assert ranged == set(CODE_SETS["instrument"])
 
 
+def _stage_sessions(con, rows: list[tuple[int, str, int | None]]) -> None:
+    """Stage sessions rows (line, status, delivered minutes) of one good referral."""
+    con.execute("create schema if not exists stage; create schema if not exists raw")
+    con.execute("create or replace table raw.referrals as "
+                "select 'ASH' as site_code, 'R1' as referral_id")
+    cols = ", ".join(f"{n} {t}" for n, t in stage_columns("sessions"))
+    con.execute(f"create or replace table stage.sessions ({cols})")
+    con.executemany(
+        "insert into stage.sessions values (1, 'f.csv', ?, 'k', 'S' || ?, 'R1', 'p', 'ASH', "
+        "'treatment', timestamp '2026-01-05 10:00', ?, ?, 'in_person', 'physiotherapist', "
+        "NULL, 'ASH', timestamp '2000-01-01', timestamp '2026-02-01')",
+        [(line, line, status, minutes) for line, status, minutes in rows])
+
+
 def test_gate_fails_a_bad_duckdb_table_and_passes_a_good_one(tmp_path):
     """The GX SQL engine on DuckDB fails every expectation as shipped (GX #11579); the gate's
     fix must let a failing expectation fail for the data, and a passing one pass."""
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    con.execute("create schema stage; create schema raw")
-    con.execute("create table raw.referrals as select 'ASH' as site_code, 'R1' as referral_id")
-    cols = ", ".join(f"{n} {t}" for n, t in stage_columns("sessions"))
-    con.execute(f"create table stage.sessions ({cols})")
-    good = ("1, 'f.csv', {line}, 'S{line}', 'R1', 'k', 'ASH', 'treatment', "
-            "timestamp '2026-01-05 10:00', '{status}', 30, 'in_person', 'physiotherapist', "
-            "NULL, 'ASH'")
-    con.execute(f"insert into stage.sessions values ({good.format(line=2, status='attended')})")
+    _stage_sessions(con, [(2, "attended", 30)])
     gate = ValidationGate(con, SUITES)
     try:
         clean = gate.validate("sessions")
         assert clean.expectations_evaluated == len(_suite("sessions")["expectations"])
-        assert clean.row_failures == [] and clean.file_problems == []
-        con.execute(f"insert into stage.sessions values "
-                    f"({good.format(line=3, status='no_show')})")
+        assert clean.rows_failed_by_rule == {}
+        _stage_sessions(con, [(2, "attended", 30), (3, "no_show", 30)])
         dirty = gate.validate("sessions")
+        named = con.execute(f"select delivery_id, line_number, rule, offending_value "
+                            f"from {dirty.failures_table}").fetchall()
     finally:
         gate.close()
         con.close()
-    assert [(f.delivery_id, f.line_number, f.rule, f.offending_value)
-            for f in dirty.row_failures] == [
-        (1, 3, "expect_column_values_to_be_in_set(status)", "status=no_show")]
+    assert named == [(1, 3, "expect_column_values_to_be_in_set(status)", "no_show")]
+
+
+def test_gate_names_every_failing_row_beyond_any_sample_cap(tmp_path):
+    """GX lists at most 20 failing rows per expectation on SQL (partial_unexpected_count) even
+    with the COMPLETE format; the gate must name all of them, and agree with GX's count."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    bad_status = [(line, "BOGUS", 30) for line in range(2, 2502)]
+    too_long = [(line, "attended", 900) for line in range(2502, 2527)]
+    _stage_sessions(con, [*bad_status, *too_long, (2527, "attended", 45)])
+    gate = ValidationGate(con, SUITES)
+    try:
+        verdict = gate.validate("sessions")
+        per_rule = dict(con.execute(f"select rule, count(distinct line_number) "
+                                    f"from {verdict.failures_table} group by rule").fetchall())
+    finally:
+        gate.close()
+        con.close()
+    expected = {"expect_column_values_to_be_in_set(status)": 2500,
+                "expect_column_values_to_be_between(delivered_minutes)": 25}
+    assert per_rule == expected
+    assert verdict.rows_failed_by_rule == expected

@@ -23,14 +23,18 @@ def _query(settings, sql, params=None):
 def test_every_file_reconciles_and_raw_holds_exactly_the_loaded_rows(pipeline_run):
     settings, summary = pipeline_run
     assert summary.load.files and not summary.load.files_rejected
-    for f in summary.load.files:
+    # The generator's answer key lies in the landing folder; it is recorded, not loaded.
+    [ignored] = [f for f in summary.load.files if f.status != "loaded"]
+    assert (ignored.source_file, ignored.status) == ("ground_truth.json", "ignored")
+    loaded = [f for f in summary.load.files if f.status == "loaded"]
+    for f in loaded:
         assert f.rows_in_file == f.rows_loaded + f.rows_quarantined, f.source_file
         in_raw = _query(settings, f"select count(*) from raw.{f.extract} where _source_file = ?",
                         [f.source_file])[0][0]
         assert in_raw == f.rows_loaded, f.source_file
     ledger = _query(settings, "select count(*), sum(rows_loaded) from ops.loaded_files "
                               "where status = 'loaded'")[0]
-    assert ledger == (len(summary.load.files), summary.load.rows_loaded)
+    assert ledger == (len(loaded), summary.load.rows_loaded)
 
 
 def test_the_same_files_load_only_once(data_dir, demo_landing):
@@ -40,9 +44,12 @@ def test_the_same_files_load_only_once(data_dir, demo_landing):
     second = load_new_files(data_dir)
     assert first.rows_loaded > 0 and len(first.files) == delivered
     assert second.files == [] and second.already_loaded == delivered
-    # A copy of an already-loaded file under another name is the same delivery.
-    original = next((data_dir.landing_dir / "DEN" / "sessions").glob("*.csv"))
+    # A copy of an already-loaded file under another name is recorded as its duplicate, once.
+    original = sorted((data_dir.landing_dir / "DEN" / "sessions").glob("*.csv"))[0]
     shutil.copy(original, original.with_name("resent.csv"))
+    [resent] = load_new_files(data_dir).files
+    assert (resent.status, resent.rows_loaded) == ("duplicate", 0)
+    assert str(original.relative_to(data_dir.landing_dir)) in resent.reason
     assert load_new_files(data_dir).files == []
 
 
@@ -118,10 +125,10 @@ def test_whole_file_rejections_name_the_file_and_problem(data_dir, relative, con
         path.write_bytes(content)
     report = load_new_files(data_dir, create_key=True)
     [f] = report.files
-    assert f.status == "rejected" and problem in f.rejection_reason
+    assert f.status == "rejected" and problem in f.reason
     assert f.source_file == relative
-    ledger = _query(data_dir, "select status, rejection_reason from ops.loaded_files")
-    assert ledger == [("rejected", f.rejection_reason)]
+    ledger = _query(data_dir, "select status, reason from ops.loaded_files")
+    assert ledger == [("rejected", f.reason)]
 
 
 def test_no_patient_identifier_reaches_any_table(pipeline_run):
@@ -170,14 +177,14 @@ def test_a_new_site_is_only_a_mapping_file(data_dir, tmp_path, monkeypatch):
     (landing / "outcomes" / "zed_outcomes.csv").write_text(
         "Exported by ZedPAS 4.2\nMID|RID|PID|SITE|TEST|WHEN|RESULT\n"
         "m1|r1|Z123|ZED|T|2026-06-02 08:00+0000|10.5\n"
-        "m2|r1|Z123|ZED|P|2026-12-02 08:05+0000|4\n")
+        "m2|r1|Z123|ZED|P|2025-12-02 08:05+0000|4\n")
     ref, out = load_new_files(data_dir, create_key=True).files
-    assert (ref.status, ref.rows_loaded) == ("loaded", 1), ref.rejection_reason
-    assert (out.status, out.rows_loaded) == ("loaded", 2), out.rejection_reason
+    assert (ref.status, ref.rows_loaded) == ("loaded", 1), ref.reason
+    assert (out.status, out.rows_loaded) == ("loaded", 2), out.reason
     rows = _query(data_dir, "select instrument, assessed_at::VARCHAR, value from raw.outcomes "
                             "order by measure_id")
     assert rows == [("tug", "2026-06-02 09:00:00", 10.5),  # summer time: UTC+1
-                    ("pain_nrs", "2026-12-02 08:05:00", 4.0)]  # winter: UTC
+                    ("pain_nrs", "2025-12-02 08:05:00", 4.0)]  # winter: UTC
     assert _query(data_dir, "select referred_at::VARCHAR from raw.referrals") == [
         ("2026-06-02 09:00:00",)]
 

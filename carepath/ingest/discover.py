@@ -1,11 +1,40 @@
-"""Find landed files that the ledger has not seen, in delivery order."""
+"""Walk the landing folder and say what each entry is, without trusting names or links.
+
+Every entry ends somewhere the operator can see: a candidate delivery (`<site>/<extract>/<file>`),
+a misplaced file (rejected), something that is not a delivery (ignored, with why), or a file still
+arriving (waiting for the next run). Paths are taken literally: nothing here, or later, expands
+`*`, `?` or `[...]` in a name. Symbolic links are never followed out of the landing folder, and
+named pipes or devices are never opened (reading a FIFO would block the run).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from carepath.contract import EXTRACTS
+# A file whose size or modification time changed more recently than this is still arriving.
+DEFAULT_SETTLE_SECONDS = 5.0
+# A file without a final line break may be a transfer cut short; it waits this long for the
+# rest before it is judged as it is (and most likely rejected, with the reason).
+DEFAULT_INCOMPLETE_AFTER_SECONDS = 3600.0
+
+
+@dataclass(frozen=True)
+class LandingEntry:
+    path: Path
+    relative: str  # the path under the landing folder, as the ledger records it
+    kind: str  # candidate | misplaced | ignored | refused | waiting
+    reason: str | None = None
+    size: int | None = None
+    mtime_ns: int | None = None
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return Path(self.relative).parts
 
 
 def file_sha256(path: Path) -> str:
@@ -16,18 +45,94 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _order(path: Path, landing: Path) -> tuple:
-    # Referrals first so that sessions and outcomes of the same delivery can refer to them;
-    # then by name, which carries the delivery date in the sites' naming conventions.
-    parts = path.relative_to(landing).parts
-    extract = parts[1] if len(parts) > 1 else ""
-    rank = EXTRACTS.index(extract) if extract in EXTRACTS else len(EXTRACTS)
-    return (rank, path.name, str(path))
+def _ends_with_newline(path: Path, size: int) -> bool:
+    with path.open("rb") as fh:
+        fh.seek(size - 1)
+        return fh.read(1) in (b"\n", b"\r")
 
 
-def landed_files(landing: Path) -> list[Path]:
+def _inside(target: Path, landing: Path) -> bool:
+    try:
+        target.relative_to(landing)
+        return True
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Patience:
+    settle_seconds: float = DEFAULT_SETTLE_SECONDS
+    incomplete_after_seconds: float = DEFAULT_INCOMPLETE_AFTER_SECONDS
+
+
+def _classify_file(path: Path, relative: str, st: os.stat_result, patience: Patience,
+                   now: float) -> LandingEntry:
+    size, mtime_ns = st.st_size, st.st_mtime_ns
+    depth = len(Path(relative).parts)
+    if depth == 1:
+        return LandingEntry(path, relative, "ignored",
+                            "not a delivery: outside any <site>/<extract>/ folder", size, mtime_ns)
+    if depth != 3:
+        return LandingEntry(path, relative, "misplaced",
+                            "not in <landing>/<site_code>/<extract>/<file>", size, mtime_ns)
+    age = now - mtime_ns / 1e9
+    if age < patience.settle_seconds:
+        return LandingEntry(path, relative, "waiting",
+                            f"modified in the last {patience.settle_seconds:g} s: still arriving",
+                            size, mtime_ns)
+    if (size > 0 and age < patience.incomplete_after_seconds
+            and not _ends_with_newline(path, size)):
+        return LandingEntry(path, relative, "waiting",
+                            "no final line break: the transfer looks incomplete", size, mtime_ns)
+    return LandingEntry(path, relative, "candidate", None, size, mtime_ns)
+
+
+def scan_landing(landing: Path, patience: Patience = Patience()) -> list[LandingEntry]:
+    """Every entry under `landing`, in a stable order (by relative path)."""
     if not landing.is_dir():
         return []
-    files = [p for p in landing.rglob("*") if p.is_file() and not p.name.startswith(".")
-             and p.name != "ground_truth.json"]
-    return sorted(files, key=lambda p: _order(p, landing))
+    landing = landing.resolve()
+    now = time.time()
+    entries: list[LandingEntry] = []
+    pending = [landing]
+    while pending:
+        folder = pending.pop()
+        with os.scandir(folder) as it:
+            children = sorted(it, key=lambda e: e.name)
+        for child in children:
+            path = Path(child.path)
+            relative = str(path.relative_to(landing))
+            st = child.stat(follow_symlinks=False)
+            if child.name.startswith("."):
+                entries.append(LandingEntry(path, relative, "ignored",
+                                            "hidden entry (name starts with a dot)",
+                                            st.st_size, st.st_mtime_ns))
+            elif stat.S_ISLNK(st.st_mode):
+                entries.append(_classify_link(path, relative, landing, patience, now, st))
+            elif stat.S_ISDIR(st.st_mode):
+                pending.append(path)
+            elif stat.S_ISREG(st.st_mode):
+                entries.append(_classify_file(path, relative, st, patience, now))
+            else:
+                entries.append(LandingEntry(path, relative, "ignored",
+                                            "not a regular file (a pipe, socket or device)",
+                                            st.st_size, st.st_mtime_ns))
+    return sorted(entries, key=lambda e: e.relative)
+
+
+def _classify_link(path: Path, relative: str, landing: Path, patience: Patience, now: float,
+                   link_stat: os.stat_result) -> LandingEntry:
+    target = path.resolve()
+    if not _inside(target, landing):
+        return LandingEntry(path, relative, "refused",
+                            "symbolic link leading out of the landing folder",
+                            link_stat.st_size, link_stat.st_mtime_ns)
+    if target.is_dir():
+        return LandingEntry(path, relative, "ignored",
+                            "symbolic link to a folder inside the landing folder: its files "
+                            "are taken from where they are", link_stat.st_size,
+                            link_stat.st_mtime_ns)
+    if not target.is_file():
+        return LandingEntry(path, relative, "ignored", "symbolic link to nothing readable",
+                            link_stat.st_size, link_stat.st_mtime_ns)
+    return _classify_file(path, relative, target.stat(), patience, now)

@@ -1,54 +1,56 @@
-"""Load landed files into the warehouse, one atomic transaction per file.
+"""Load landed files into the warehouse: every entry judged, every row accounted for.
 
-For each file the ledger has not seen (by SHA-256): stage it in canonical form, let the Great
-Expectations gate judge every row, then in one transaction append the passing rows to
-`raw.<extract>`, the failing rows to `ops.quarantine` with the rule that failed, and the file to
-`ops.loaded_files`. A crash anywhere before the commit leaves the warehouse as it was and the
-file unrecorded, so the next run picks it up again. Every file reconciles:
-rows in file = rows loaded + rows quarantined.
+A run walks the landing folder (discover.py) and takes each entry the ledger has not settled.
+Files of one extract are staged together in canonical form, the Great Expectations gate judges
+all their rows at once, and then each file commits in one transaction: passing rows to
+`raw.<extract>`, failing rows to `ops.quarantine` with every rule they failed, and the file to
+the ledger. Referrals go first, then rows held for a referral that has now arrived are released
+(release.py), then sessions and outcomes. A crash before a file's commit leaves the warehouse as
+it was and the file unrecorded, so the next run takes it again.
+
+A problem with one file (unreadable, malformed, a site without a usable mapping) rejects that
+file with the reason and the run goes on with the others. Every loaded file reconciles:
+rows in file (counted independently) = rows loaded + rows quarantined.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
-from datetime import datetime
+import os
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import duckdb
 
-from carepath.ingest import pseudonym
-from carepath.ingest.discover import file_sha256, landed_files
-from carepath.ingest.mapping import SiteMapping, load_mappings
 from carepath.contract import EXTRACTS
-from carepath.ingest.stage import FileRejected, LandedFile, classify, create_stage, stage_file
+from carepath.ingest import pseudonym
+from carepath.ingest.discover import LandingEntry, file_sha256, scan_landing
+from carepath.ingest.ledger import (FileOutcome, Ledger, delivery_order_key,
+                                    landed_site_and_extract)
+from carepath.ingest.mapping import SiteMapping, SiteMappings, load_site_mappings
+from carepath.ingest.records import rows_in_unloadable_file
+from carepath.ingest.release import release_held_rows
+from carepath.ingest.stage import (Delivery, FileRejected, create_stage, drop_stage,
+                                   stage_file)
 from carepath.settings import Settings
-from carepath.validate.gate import RowFailure, ValidationGate
+from carepath.validate.gate import ValidationGate, Verdict
 from carepath.warehouse import LINEAGE, canonical_columns, connect, ensure_schema
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class FileOutcome:
-    source_file: str
-    site_code: str | None
-    extract: str | None
-    status: str  # loaded | rejected
-    rows_in_file: int = 0
-    rows_loaded: int = 0
-    rows_quarantined: int = 0
-    rejection_reason: str | None = None
-
-
-@dataclass
 class LoadReport:
     files: list[FileOutcome]
     already_loaded: int
+    waiting: list[tuple[str, str]] = field(default_factory=list)  # (file, why) for next run
+    rows_released: int = 0
 
     @property
     def rows_loaded(self) -> int:
-        return sum(f.rows_loaded for f in self.files)
+        return sum(f.rows_loaded for f in self.files) + self.rows_released
 
     @property
     def rows_quarantined(self) -> int:
@@ -58,151 +60,236 @@ class LoadReport:
     def files_rejected(self) -> int:
         return sum(f.status == "rejected" for f in self.files)
 
+    @property
+    def warehouse_changed(self) -> bool:
+        return self.rows_loaded > 0
+
     def as_dict(self) -> dict:
-        return {"files": [asdict(f) for f in self.files], "already_loaded": self.already_loaded,
+        return {"files": [f.as_dict() for f in self.files], "already_loaded": self.already_loaded,
+                "waiting": [{"file": f, "why": why} for f, why in self.waiting],
                 "rows_loaded": self.rows_loaded, "rows_quarantined": self.rows_quarantined,
-                "files_rejected": self.files_rejected}
+                "rows_released": self.rows_released, "files_rejected": self.files_rejected}
 
 
-def _known_checksums(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {r[0] for r in con.execute("select file_sha256 from ops.loaded_files").fetchall()}
+@dataclass
+class _Candidate:
+    entry: LandingEntry
+    sha: str
+    mapping: SiteMapping
+    mapping_sha256: str
+    delivery: Delivery
+    rows_in_file: int = 0
 
 
-class _DeliveryIds:
-    """Hands out delivery ids in load order. One process writes the warehouse at a time, so
-    counting on from the ledger's maximum is safe; ids of a run that died are simply unused."""
+class _Run:
+    """One load: the connection, ledger, mappings and settings every step needs."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection):
-        self._next = con.execute(
-            "select coalesce(max(delivery_id), 0) + 1 from ops.loaded_files").fetchall()[0][0]
+    def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings,
+                 mappings: SiteMappings):
+        self.con = con
+        self.settings = settings
+        self.mappings = mappings
+        self.ledger = Ledger(con)
+        self.outcomes: list[FileOutcome] = []
+        self.earliest = datetime.combine(settings.earliest_plausible_date, time())
+        self.tolerance = timedelta(days=settings.future_tolerance_days)
+        settings.work_dir.mkdir(parents=True, exist_ok=True)
 
-    def take(self) -> int:
-        self._next += 1
-        return self._next - 1
+    def settle(self, entry: LandingEntry, outcome: FileOutcome, **facts) -> None:
+        """Record an entry that is not loaded (rejected, duplicate, ignored), in its own
+        transaction so that it is never judged again unless it changes."""
+        if outcome.status == "rejected":
+            log.warning("rejected %s: %s", outcome.source_file, outcome.reason)
+        self.ledger.record(facts.pop("delivery_id", None) or self.ledger.take_id(), entry,
+                           outcome, **facts)
+        self.outcomes.append(outcome)
+
+    def read_link(self, delivery_id: int, entry: LandingEntry) -> Path:
+        """A hard link (or copy) of the landed file under a plain name: DuckDB reads a path as a
+        glob pattern, so a site's `*.csv` or `sessions[1].csv` must never reach it."""
+        link = self.settings.work_dir / f"delivery-{delivery_id}.csv"
+        link.unlink(missing_ok=True)
+        source = entry.path.resolve()
+        try:
+            os.link(source, link)
+        except OSError:
+            shutil.copyfile(source, link)
+        return link
 
 
-def _record(con: duckdb.DuckDBPyConnection, delivery_id: int, sha: str, path: Path,
-            outcome: FileOutcome) -> None:
-    con.execute(
-        "insert into ops.loaded_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
-        [delivery_id, sha, outcome.source_file, outcome.site_code, outcome.extract, outcome.status,
-         outcome.rejection_reason, outcome.rows_in_file, outcome.rows_loaded,
-         outcome.rows_quarantined, datetime.fromtimestamp(path.stat().st_mtime)])
+def _judge_entry(run: _Run, entry: LandingEntry) -> _Candidate | None:
+    """Settle an entry that will not be loaded; return the ones to stage."""
+    site, extract = landed_site_and_extract(entry.relative)
+    if entry.kind in ("ignored", "refused", "misplaced"):
+        status = "ignored" if entry.kind == "ignored" else "rejected"
+        run.settle(entry, FileOutcome(entry.relative, site, extract, status, reason=entry.reason))
+        return None
+    mapping_sha = run.mappings.fingerprint(site)
+    try:
+        sha = file_sha256(entry.path)
+    except OSError as exc:
+        run.settle(entry, FileOutcome(entry.relative, site, extract, "rejected",
+                                      reason=f"unreadable: {exc.strerror or exc}"),
+                   mapping_sha256=mapping_sha)
+        return None
+    first = run.ledger.loaded_as(sha)
+    if first is not None:
+        run.settle(entry, FileOutcome(entry.relative, site, extract, "duplicate",
+                                      reason=f"same bytes as {first}, already loaded"), sha=sha)
+        return None
+    problem = _placement_problem(run, site, extract, entry)
+    mapping = run.mappings.usable.get(site) if site else None
+    if problem is None and mapping is None:
+        problem = run.mappings.problems.get(site)
+    if problem is not None:
+        rows = (rows_in_unloadable_file(entry.path, mapping.encoding, mapping.delimiter,
+                                        mapping.skip_lines) if mapping else None)
+        run.settle(entry, FileOutcome(entry.relative, site, extract, "rejected", rows,
+                                      reason=problem), sha=sha, mapping_sha256=mapping_sha)
+        return None
+    facts = mapping.naming.parse(Path(entry.relative).name)
+    arrived = datetime.fromtimestamp(entry.mtime_ns / 1e9)
+    delivered_at = (datetime.combine(facts.delivered_on, time(23, 59, 59))
+                    if facts.delivered_on else arrived)
+    delivery_id = run.ledger.take_id()
+    delivery = Delivery(delivery_id, entry.relative, site, extract,
+                        run.read_link(delivery_id, entry), delivered_at,
+                        delivery_order_key(facts, arrived, entry.relative))
+    run.ledger.note_loaded(sha, entry.relative)  # the same bytes twice in one run load once
+    return _Candidate(entry, sha, mapping, mapping_sha, delivery)
 
 
-def _commit_file(con: duckdb.DuckDBPyConnection, sha: str, outcome: FileOutcome,
-                 delivery_id: int, path: Path, failures: list[RowFailure]) -> None:
+def _placement_problem(run: _Run, site: str | None, extract: str | None,
+                       entry: LandingEntry) -> str | None:
+    if site not in run.mappings.usable and site not in run.mappings.problems:
+        return f"unknown site {site!r}: no mapping file mappings/{site}.yml"
+    if extract not in EXTRACTS:
+        return f"unknown extract type {extract!r}; expected one of {EXTRACTS}"
+    if entry.size == 0:
+        return "empty file"
+    return None
+
+
+def _ledger_facts(candidate: _Candidate) -> dict:
+    delivery = candidate.delivery
+    return {"delivery_id": delivery.delivery_id, "sha": candidate.sha,
+            "mapping_sha256": candidate.mapping_sha256,
+            "facts": candidate.mapping.naming.parse(Path(delivery.relative).name),
+            "delivered_at": delivery.delivered_at, "order_key": delivery.order_key}
+
+
+def _reject_candidate(run: _Run, candidate: _Candidate, problem: str) -> None:
+    mapping = candidate.mapping
+    rows = rows_in_unloadable_file(candidate.delivery.read_path, mapping.encoding,
+                                   mapping.delimiter, mapping.skip_lines)
+    delivery = candidate.delivery
+    run.settle(candidate.entry, FileOutcome(delivery.relative, delivery.site_code,
+                                            delivery.extract, "rejected", rows, reason=problem),
+               **_ledger_facts(candidate))
+
+
+def _commit_file(run: _Run, candidate: _Candidate, verdict: Verdict) -> FileOutcome:
     """One transaction: passing rows to raw, failing rows to quarantine, the file to the ledger."""
-    extract = outcome.extract
+    con, delivery = run.con, candidate.delivery
+    extract = delivery.extract
     stored = ", ".join(name for name, _ in canonical_columns(extract))
     lineage = ", ".join(name for name, _ in LINEAGE)
+    failures = verdict.failures_table
     con.execute("begin transaction")
     try:
-        con.execute("create or replace temp table failed_lines (line_number BIGINT, "
-                    "rule VARCHAR, description VARCHAR, offending_value VARCHAR)")
-        if failures:
-            con.executemany("insert into failed_lines values (?, ?, ?, ?)",
-                            [(f.line_number, f.rule, f.description, f.offending_value)
-                             for f in failures])
         con.execute(f"""
             insert into ops.quarantine
-            select s._delivery_id, s._source_file, f.line_number, s.site_code, ?, f.rule,
-                   f.description, f.offending_value,
-                   to_json(struct_pack({lineage}, {stored}))::VARCHAR, current_timestamp
-            from failed_lines f
-            join stage.{extract} s on s._delivery_id = ? and s._line_number = f.line_number""",
-                    [extract, delivery_id])
+            select s._delivery_id, s._source_file, f.line_number, s._landed_site_code, ?,
+                   f.rule, f.description, f.offending_value,
+                   to_json(struct_pack({lineage}, {stored}))::VARCHAR, current_timestamp,
+                   NULL, NULL
+            from {failures} as f
+            inner join stage.{extract} as s
+                on s._delivery_id = f.delivery_id and s._line_number = f.line_number
+            where f.delivery_id = ?""", [extract, delivery.delivery_id])
         con.execute(f"""
             insert into raw.{extract} ({lineage}, {stored}, _loaded_at)
             select {lineage}, {stored}, current_timestamp
-            from stage.{extract}
-            where _delivery_id = ?
-              and _line_number not in (select line_number from failed_lines)""",
-                    [delivery_id])
-        outcome.rows_quarantined = len({f.line_number for f in failures})
-        outcome.rows_loaded = outcome.rows_in_file - outcome.rows_quarantined
-        _record(con, delivery_id, sha, path, outcome)
+            from stage.{extract} as s
+            where s._delivery_id = ?
+              and not exists (select 1 from {failures} as f
+                              where f.delivery_id = s._delivery_id
+                                and f.line_number = s._line_number)""",
+                    [delivery.delivery_id])
+        quarantined = con.execute(
+            f"select count(distinct line_number) from {failures} where delivery_id = ?",
+            [delivery.delivery_id]).fetchall()[0][0]
+        outcome = FileOutcome(delivery.relative, delivery.site_code, extract, "loaded",
+                              candidate.rows_in_file, candidate.rows_in_file - quarantined,
+                              quarantined)
+        run.ledger.record(delivery.delivery_id, candidate.entry, outcome,
+                          **{k: v for k, v in _ledger_facts(candidate).items()
+                             if k != "delivery_id"})
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
+    log.info("%s: loaded (%d rows, %d quarantined)", outcome.source_file, outcome.rows_loaded,
+             outcome.rows_quarantined)
+    run.outcomes.append(outcome)
+    return outcome
 
 
-def _rejected(relative: str, problem: str) -> FileOutcome:
-    parts = Path(relative).parts
-    log.warning("rejected %s: %s", relative, problem)
-    return FileOutcome(relative, parts[0] if len(parts) > 1 else None,
-                       parts[1] if len(parts) > 2 else None, "rejected", rejection_reason=problem)
-
-
-def _load_extract(con: duckdb.DuckDBPyConnection, gate: ValidationGate, ids: _DeliveryIds,
-                  extract: str, batch: list[tuple[Path, str, LandedFile]],
-                  mappings: dict[str, SiteMapping]) -> list[FileOutcome]:
+def _load_extract(run: _Run, gate: ValidationGate, extract: str,
+                  candidates: list[_Candidate]) -> None:
     """Stage a batch of new files of one extract, judge them in one suite run, commit each."""
-    create_stage(con, extract)
-    staged: list[tuple[Path, str, int, FileOutcome]] = []
-    outcomes: list[FileOutcome] = []
-    for path, sha, landed in batch:
-        delivery_id = ids.take()
+    create_stage(run.con, extract)
+    staged: list[_Candidate] = []
+    for candidate in candidates:
         try:
-            rows = stage_file(con, landed, mappings[landed.site_code], delivery_id)
+            candidate.rows_in_file = stage_file(run.con, candidate.delivery, candidate.mapping,
+                                                run.earliest, run.tolerance)
         except FileRejected as exc:
-            outcome = _rejected(landed.relative, exc.problem)
-            _record(con, delivery_id, sha, path, outcome)
-            outcomes.append(outcome)
+            run.con.execute(f"delete from stage.{extract} where _delivery_id = ?",
+                            [candidate.delivery.delivery_id])
+            _reject_candidate(run, candidate, exc.problem)
             continue
-        staged.append((path, sha, delivery_id,
-                       FileOutcome(landed.relative, landed.site_code, extract, "loaded", rows)))
-    if not staged:
-        return outcomes
-    verdict = gate.validate(extract)
-    by_delivery: dict[int, list[RowFailure]] = {}
-    for failure in verdict.row_failures:
-        by_delivery.setdefault(failure.delivery_id, []).append(failure)
-    for path, sha, delivery_id, outcome in staged:
-        if verdict.file_problems:
-            outcome = _rejected(outcome.source_file, "; ".join(verdict.file_problems))
-            _record(con, delivery_id, sha, path, outcome)
-        else:
-            _commit_file(con, sha, outcome, delivery_id, path, by_delivery.get(delivery_id, []))
-        log.info("%s: %s (%d loaded, %d quarantined)", outcome.source_file, outcome.status,
-                 outcome.rows_loaded, outcome.rows_quarantined)
-        outcomes.append(outcome)
-    return outcomes
+        staged.append(candidate)
+    if staged:
+        verdict = gate.validate(extract)
+        for candidate in staged:
+            _commit_file(run, candidate, verdict)
+        run.con.execute(f"drop table if exists {verdict.failures_table}")
+    drop_stage(run.con, extract)
 
 
 def load_new_files(settings: Settings, create_key: bool = False) -> LoadReport:
-    """Load every landed file not yet in the ledger; returns what happened to each."""
-    mappings = load_mappings(settings.mappings_dir)
+    """Judge every landing entry the ledger has not settled; returns what happened to each."""
+    mappings = load_site_mappings(settings.mappings_dir)
     key = pseudonym.load_key(settings.secret_key_path, create=create_key)
-    landing = settings.landing_dir
-    outcomes: list[FileOutcome] = []
-    already = 0
+    report = LoadReport([], 0)
     with connect(settings.warehouse_path) as con:
+        con.execute("set enable_progress_bar = false")
         ensure_schema(con)
         pseudonym.register(con, key)
-        known = _known_checksums(con)
-        ids = _DeliveryIds(con)
-        batches: dict[str, list[tuple[Path, str, LandedFile]]] = {e: [] for e in EXTRACTS}
-        for path in landed_files(landing):
-            sha = file_sha256(path)
-            if sha in known:
-                already += 1
+        run = _Run(con, settings, mappings)
+        batches: dict[str, list[_Candidate]] = {e: [] for e in EXTRACTS}
+        for entry in scan_landing(settings.landing_dir, settings.patience):
+            site, _ = landed_site_and_extract(entry.relative)
+            if entry.kind == "waiting":
+                report.waiting.append((entry.relative, entry.reason))
                 continue
-            known.add(sha)  # the same bytes landed twice in one run load once
-            try:
-                landed = classify(path, landing, mappings)
-            except FileRejected as exc:
-                outcome = _rejected(str(path.relative_to(landing)), exc.problem)
-                _record(con, ids.take(), sha, path, outcome)
-                outcomes.append(outcome)
+            if run.ledger.unchanged(entry, mappings.fingerprint(site)):
+                report.already_loaded += 1
                 continue
-            batches[landed.extract].append((path, sha, landed))
+            candidate = _judge_entry(run, entry)
+            if candidate is not None:
+                batches[candidate.delivery.extract].append(candidate)
         gate = ValidationGate(con, settings.expectations_dir, settings.gx_dir / "data_docs")
         try:
             for extract in EXTRACTS:
                 if batches[extract]:
-                    outcomes += _load_extract(con, gate, ids, extract, batches[extract], mappings)
+                    _load_extract(run, gate, extract, batches[extract])
+                if extract == "referrals":
+                    report.rows_released = release_held_rows(con)
         finally:
             gate.close()
-    return LoadReport(outcomes, already)
+            shutil.rmtree(settings.work_dir, ignore_errors=True)
+        con.execute("checkpoint")
+    report.files = run.outcomes
+    return report

@@ -1,13 +1,22 @@
 """Per-site mapping files: how one site's own layout becomes the canonical contract.
 
 A mapping file (`mappings/<SITE>.yml`) names the site's delimiter, encoding, timestamp format and
-time zone, and per extract its column names and code values. A site that already sends the
-canonical layout needs only the file-level settings. Adding a site is adding a file.
+time zone, how its file names carry the delivery, and per extract its column names and code
+values. A site that already sends the canonical layout needs only the file-level settings. Adding
+a site is adding a file.
+
+A mapping that cannot be used stops only its own site: the loader rejects that site's files with
+the mapping's problem and retries them once the mapping file changes.
 """
 
 from __future__ import annotations
 
+import codecs
+import hashlib
+import re
+import zoneinfo
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 import yaml
@@ -15,6 +24,11 @@ import yaml
 from carepath.contract import CODE_SETS, COLUMNS, EXTRACTS, column_names
 
 CANONICAL_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S"
+
+# DuckDB's CSV reader decodes these without an extension (extensions cannot be installed at
+# run time here); the spellings on the left are the ones sites write.
+SUPPORTED_ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "utf-16": "utf-16", "utf16": "utf-16",
+                       "latin-1": "latin-1", "latin1": "latin-1", "iso-8859-1": "latin-1"}
 
 
 class MappingError(ValueError):
@@ -32,6 +46,46 @@ class ExtractMapping:
 
 
 @dataclass(frozen=True)
+class FileNaming:
+    """How a site's file names carry the delivery: a regular expression searched in the name,
+    with optional named groups `delivered` (the delivery date, in `delivered_format`), `period`
+    (the month the data covers, YYYY-MM) and `version` (a number; a higher one is a resend)."""
+
+    pattern: re.Pattern | None = None
+    delivered_format: str = "%Y-%m-%d"
+
+    def parse(self, file_name: str) -> "NameFacts":
+        match = self.pattern.search(file_name) if self.pattern else None
+        if match is None:
+            return NameFacts()
+        groups = match.groupdict()
+        delivered = period = version = None
+        if groups.get("delivered"):
+            try:
+                delivered = datetime.strptime(groups["delivered"], self.delivered_format).date()
+            except ValueError:
+                delivered = None
+        if groups.get("period") and re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", groups["period"]):
+            period = groups["period"]
+        if groups.get("version") and groups["version"].isdigit():
+            version = int(groups["version"])
+        return NameFacts(delivered, period, version)
+
+
+@dataclass(frozen=True)
+class NameFacts:
+    delivered_on: date | None = None
+    period: str | None = None
+    version: int | None = None
+
+
+# Without a pattern of its own, a site's file names are searched for a month `YYYY-MM` and an
+# optional `_v<N>` after it (the demo sites write `<SITE>_<extract>_<YYYY-MM>.csv`).
+DEFAULT_NAMING = FileNaming(re.compile(
+    r"(?<!\d)(?P<period>\d{4}-(?:0[1-9]|1[0-2]))(?:_v(?P<version>\d+))?(?!\d)"))
+
+
+@dataclass(frozen=True)
 class SiteMapping:
     site_code: str
     site_name: str
@@ -40,6 +94,7 @@ class SiteMapping:
     timestamp_format: str = CANONICAL_TIMESTAMP_FORMAT
     timezone: str = "Europe/London"
     skip_lines: int = 0  # preamble lines some exports write above the header
+    naming: FileNaming = DEFAULT_NAMING
     extracts: dict[str, ExtractMapping] = field(default_factory=dict)
     path: Path | None = None
 
@@ -47,14 +102,60 @@ class SiteMapping:
         return self.extracts.get(name) or ExtractMapping(columns={}, codes={})
 
 
+def _file_options(path: Path, opts: dict) -> dict:
+    """Check the file-level settings here, so that a bad one names the mapping, not a crash."""
+    delimiter = opts.get("delimiter", ",")
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\r\n\"":
+        raise MappingError(f"{path}: file.delimiter must be one character other than a quote "
+                           f"or a line break, not {delimiter!r}")
+    encoding = str(opts.get("encoding", "utf-8")).lower()
+    if encoding not in SUPPORTED_ENCODINGS:
+        raise MappingError(f"{path}: file.encoding {encoding!r} is not supported; use one of "
+                           f"{sorted(set(SUPPORTED_ENCODINGS.values()))}")
+    codecs.lookup(SUPPORTED_ENCODINGS[encoding])
+    timezone = opts.get("timezone", "Europe/London")
+    try:
+        zoneinfo.ZoneInfo(str(timezone))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise MappingError(f"{path}: file.timezone {timezone!r} is not a known IANA time zone") \
+            from exc
+    fmt = opts.get("timestamp_format", CANONICAL_TIMESTAMP_FORMAT)
+    if not isinstance(fmt, str) or "%" not in fmt:
+        raise MappingError(f"{path}: file.timestamp_format {fmt!r} is not a strftime format")
+    try:
+        skip = int(opts.get("skip_lines", 0))
+    except (TypeError, ValueError) as exc:
+        raise MappingError(f"{path}: file.skip_lines must be a whole number") from exc
+    if skip < 0:
+        raise MappingError(f"{path}: file.skip_lines must not be negative")
+    naming = DEFAULT_NAMING
+    if opts.get("name_pattern"):
+        try:
+            pattern = re.compile(str(opts["name_pattern"]))
+        except re.error as exc:
+            raise MappingError(f"{path}: file.name_pattern is not a regular expression: {exc}") \
+                from exc
+        unknown = set(pattern.groupindex) - {"delivered", "period", "version"}
+        if unknown:
+            raise MappingError(f"{path}: file.name_pattern has unknown groups {sorted(unknown)}; "
+                               "use delivered, period and version")
+        naming = FileNaming(pattern, str(opts.get("delivered_format", "%Y-%m-%d")))
+    return {"delimiter": delimiter, "encoding": SUPPORTED_ENCODINGS[encoding],
+            "timestamp_format": fmt, "timezone": str(timezone), "skip_lines": skip,
+            "naming": naming}
+
+
 def _parse(path: Path) -> SiteMapping:
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise MappingError(f"{path}: cannot read mapping: {exc}") from exc
     if not isinstance(doc, dict) or "site_code" not in doc:
         raise MappingError(f"{path}: a mapping needs at least `site_code`")
     file_opts = doc.get("file") or {}
+    if not isinstance(file_opts, dict):
+        raise MappingError(f"{path}: `file` must be a mapping of settings")
+    options = _file_options(path, file_opts)
     extracts: dict[str, ExtractMapping] = {}
     for name, spec in (doc.get("extracts") or {}).items():
         if name not in EXTRACTS:
@@ -74,24 +175,47 @@ def _parse(path: Path) -> SiteMapping:
     return SiteMapping(
         site_code=str(doc["site_code"]),
         site_name=str(doc.get("site_name", doc["site_code"])),
-        delimiter=file_opts.get("delimiter", ","),
-        encoding=file_opts.get("encoding", "utf-8"),
-        timestamp_format=file_opts.get("timestamp_format", CANONICAL_TIMESTAMP_FORMAT),
-        timezone=file_opts.get("timezone", "Europe/London"),
-        skip_lines=int(file_opts.get("skip_lines", 0)),
+        **options,
         extracts=extracts,
         path=path,
     )
 
 
+def _parse_site(path: Path) -> SiteMapping:
+    mapping = _parse(path)
+    if mapping.site_code != path.stem:
+        raise MappingError(f"{path}: site_code {mapping.site_code!r} must match the file name")
+    return mapping
+
+
 def load_mappings(mappings_dir: Path) -> dict[str, SiteMapping]:
-    mappings: dict[str, SiteMapping] = {}
+    """Every site's mapping; the first unusable one raises (for tools that need them all)."""
+    return {path.stem: _parse_site(path) for path in sorted(mappings_dir.glob("*.yml"))}
+
+
+@dataclass(frozen=True)
+class SiteMappings:
+    """What the loader knows of each site: its mapping, or why it has none that works, and a
+    fingerprint of the mapping file so that files rejected under it are retried when it changes."""
+
+    usable: dict[str, SiteMapping]
+    problems: dict[str, str]
+    fingerprints: dict[str, str]
+
+    def fingerprint(self, site_code: str | None) -> str:
+        return self.fingerprints.get(site_code or "", "no mapping")
+
+
+def load_site_mappings(mappings_dir: Path) -> SiteMappings:
+    usable, problems, fingerprints = {}, {}, {}
     for path in sorted(mappings_dir.glob("*.yml")):
-        mapping = _parse(path)
-        if mapping.site_code != path.stem:
-            raise MappingError(f"{path}: site_code {mapping.site_code!r} must match the file name")
-        mappings[mapping.site_code] = mapping
-    return mappings
+        site = path.stem
+        try:
+            fingerprints[site] = hashlib.sha256(path.read_bytes()).hexdigest()
+            usable[site] = _parse_site(path)
+        except (OSError, MappingError) as exc:
+            problems[site] = f"the site's mapping is unusable: {exc}"
+    return SiteMappings(usable, problems, fingerprints)
 
 
 def site_columns(mapping: SiteMapping, extract: str) -> list[str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 ENV_VAR = "CAREPATH_PSEUDONYM_KEY"
 SQL_FUNCTION = "carepath_pseudonym"
@@ -45,11 +46,24 @@ def pseudonymise(key: bytes, identifier: str) -> str:
 
 
 def register(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
-    """Expose the keyed hash to SQL, vectorised over Arrow so large files stay fast."""
+    """Expose the keyed hash to SQL, vectorised over Arrow so large files stay fast.
 
-    def _hash(ids: pa.Array) -> pa.Array:
-        return pa.array([None if i is None else pseudonymise(key, i) for i in ids.to_pylist()],
-                        type=pa.string())
+    A patient appears in many rows (every session, every outcome), so each distinct identifier
+    is hashed once per run: DuckDB hands the function chunks of rows, each chunk is reduced to
+    its distinct values, and only values not seen before reach HMAC.
+    """
+    known: dict[str, str] = {}
+
+    def _hash(ids: pa.Array | pa.ChunkedArray) -> pa.Array:
+        if isinstance(ids, pa.ChunkedArray):
+            ids = ids.combine_chunks()
+        encoded = pc.dictionary_encode(ids)
+        distinct = encoded.dictionary.to_pylist()
+        for identifier in distinct:
+            if identifier not in known:
+                known[identifier] = pseudonymise(key, identifier)
+        hashed = pa.array([known[i] for i in distinct], type=pa.string())
+        return pc.take(hashed, encoded.indices)
 
     con.create_function(SQL_FUNCTION, _hash, ["VARCHAR"], "VARCHAR", type="arrow",
                         null_handling="special", side_effects=False)

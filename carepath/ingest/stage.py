@@ -11,13 +11,15 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
-from carepath.contract import COLUMNS, EXTRACTS
+from carepath.contract import COLUMNS
 from carepath.ingest.mapping import SiteMapping
 from carepath.ingest.pseudonym import SQL_FUNCTION
+from carepath.ingest.records import count_records
 from carepath.warehouse import SQL_TYPES, stage_columns
 
 
@@ -30,26 +32,16 @@ class FileRejected(Exception):
 
 
 @dataclass(frozen=True)
-class LandedFile:
-    path: Path
+class Delivery:
+    """One landed file as the loader reads it."""
+
+    delivery_id: int
     relative: str  # the path under the landing folder, as the ledger and lineage record it
-    site_code: str
+    site_code: str  # the site folder it landed in
     extract: str
-
-
-def classify(path: Path, landing_dir: Path, mappings: dict[str, SiteMapping]) -> LandedFile:
-    """Check where the file landed: `<landing>/<SITE>/<extract>/<name>.csv`."""
-    parts = path.relative_to(landing_dir).parts
-    if len(parts) != 3:
-        raise FileRejected(path, "not in <landing>/<site_code>/<extract>/<file>.csv")
-    site, extract, _ = parts
-    if site not in mappings:
-        raise FileRejected(path, f"unknown site {site!r}: no mapping file mappings/{site}.yml")
-    if extract not in EXTRACTS:
-        raise FileRejected(path, f"unknown extract type {extract!r}; expected one of {EXTRACTS}")
-    if path.stat().st_size == 0:
-        raise FileRejected(path, "empty file")
-    return LandedFile(path, str(path.relative_to(landing_dir)), site, extract)
+    read_path: Path  # a link with a plain name: the reader never sees the site's file name
+    delivered_at: datetime  # the delivery's own date: the plausible window ends after it
+    order_key: str  # sorts this delivery among the site's others (newest wins)
 
 
 # Headers that look like direct identifiers. Such a column must be dropped explicitly in the
@@ -73,17 +65,29 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def read_header(landed: LandedFile, mapping: SiteMapping) -> list[str]:
+# A header cell longer than this is not a column name: reject the file rather than carry it.
+MAX_HEADER_CELL = 1024
+
+
+def read_header(delivery: Delivery, mapping: SiteMapping) -> list[str]:
     try:
-        with landed.path.open(encoding=mapping.encoding, newline="") as fh:
+        with delivery.read_path.open(encoding=mapping.encoding, newline="") as fh:
             for _ in range(mapping.skip_lines):
                 fh.readline()
             header = next(csv.reader(fh, delimiter=mapping.delimiter), None)
     except (UnicodeDecodeError, LookupError) as exc:
-        raise FileRejected(landed.path, f"not readable as {mapping.encoding}: {exc}") from exc
+        raise FileRejected(delivery.read_path,
+                           f"not readable as {mapping.encoding}: {exc}") from exc
+    except (OSError, csv.Error) as exc:
+        raise FileRejected(delivery.read_path, f"header unreadable: {exc}") from exc
     if not header:
-        raise FileRejected(landed.path, "no header row")
-    return [h.lstrip("\ufeff").strip() for h in header]
+        raise FileRejected(delivery.read_path, "no header row")
+    header = [h.lstrip("\ufeff").strip() for h in header]
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    if duplicated:
+        raise FileRejected(delivery.read_path, "duplicated column name(s): "
+                           + ", ".join(repr(h) for h in duplicated))
+    return header
 
 
 def _cell(source: str | None) -> str:
@@ -101,26 +105,30 @@ def _typed(expr: str, kind: str, fmt: str, timezone: str) -> str:
     return expr
 
 
-def stage_select(landed: LandedFile, mapping: SiteMapping, header: list[str],
-                 delivery_id: int) -> str:
-    em = mapping.extract(landed.extract)
+def stage_select(delivery: Delivery, mapping: SiteMapping, header: list[str],
+                 earliest: datetime, future_tolerance: timedelta) -> str:
+    em = mapping.extract(delivery.extract)
     present = set(header)
-    missing = [c.name for c in COLUMNS[landed.extract]
+    missing = [c.name for c in COLUMNS[delivery.extract]
                if c.required and em.source_column(c.name) not in present]
     if missing:
-        raise FileRejected(landed.path, "missing required column(s): " + ", ".join(
+        raise FileRejected(delivery.read_path, "missing required column(s): " + ", ".join(
             f"{em.source_column(m)!r} ({m})" for m in missing))
-    mapped = {em.source_column(c.name) for c in COLUMNS[landed.extract]}
+    too_long = [h for h in header if len(h) > MAX_HEADER_CELL]
+    if too_long:
+        raise FileRejected(delivery.read_path, f"a header cell is {len(too_long[0])} characters "
+                           f"long (over {MAX_HEADER_CELL}): not a column name")
+    mapped = {em.source_column(c.name) for c in COLUMNS[delivery.extract]}
     identifiers = [h for h in header
                    if h not in mapped and h not in em.drop and looks_like_identifier(h)]
     if identifiers:
-        raise FileRejected(landed.path, "carries direct identifier column(s) "
+        raise FileRejected(delivery.read_path, "carries direct identifier column(s) "
                            + ", ".join(repr(h) for h in identifiers)
                            + f"; remove them at source or list them under "
-                           f"extracts.{landed.extract}.drop in the site's mapping")
+                           f"extracts.{delivery.extract}.drop in the site's mapping")
 
     selects, failures = [], []
-    for col in COLUMNS[landed.extract]:
+    for col in COLUMNS[delivery.extract]:
         source = em.source_column(col.name)
         cell = _cell(source if source in present else None)
         if col.name in em.codes:
@@ -138,14 +146,19 @@ def stage_select(landed: LandedFile, mapping: SiteMapping, header: list[str],
     parse_failures = (f"nullif(concat_ws(', ', {', '.join(failures)}), '')"
                       if failures else "NULL")
     columns = ", ".join(f"{_sql_str(h)}: 'VARCHAR'" for h in header)
-    reader = (f"read_csv({_sql_str(str(landed.path))}, header=true, auto_detect=false, "
+    reader = (f"read_csv({_sql_str(str(delivery.read_path))}, header=true, auto_detect=false, "
               f"delim={_sql_str(mapping.delimiter)}, quote='\"', escape='\"', "
               f"encoding={_sql_str(mapping.encoding)}, skip={mapping.skip_lines}, "
-              f"columns={{{columns}}})")
+              f"columns={{{columns}}}, max_line_size=67108864)")
+    latest = delivery.delivered_at + future_tolerance
     # Column order must match stage_columns(): lineage, canonical, then the gate's helpers.
-    return (f"select {delivery_id}, {_sql_str(landed.relative)}, "
-            f"row_number() over () + 1, {', '.join(selects)}, {parse_failures}, "
-            f"{_sql_str(landed.site_code)} from {reader}")
+    # Row k (1-based) of a file whose rows are one line each starts on line k + 1 + skip_lines;
+    # check_row_count() corrects this when values hold line breaks.
+    return (f"select {delivery.delivery_id}, {_sql_str(delivery.relative)}, "
+            f"row_number() over () + 1 + {mapping.skip_lines}, {_sql_str(delivery.order_key)}, "
+            f"{', '.join(selects)}, {parse_failures}, {_sql_str(delivery.site_code)}, "
+            f"TIMESTAMP {_sql_str(earliest.isoformat(sep=' '))}, "
+            f"TIMESTAMP {_sql_str(latest.isoformat(sep=' '))} from {reader}")
 
 
 def create_stage(con: duckdb.DuckDBPyConnection, extract: str) -> None:
@@ -153,14 +166,48 @@ def create_stage(con: duckdb.DuckDBPyConnection, extract: str) -> None:
     con.execute(f"create or replace table stage.{extract} ({cols})")
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, landed: LandedFile, mapping: SiteMapping,
-               delivery_id: int) -> int:
-    """Append the file to `stage.<extract>` as delivery `delivery_id`; returns its row count."""
-    header = read_header(landed, mapping)
-    sql = stage_select(landed, mapping, header, delivery_id)
+def drop_stage(con: duckdb.DuckDBPyConnection, extract: str) -> None:
+    con.execute(f"drop table if exists stage.{extract}")
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, delivery: Delivery, mapping: SiteMapping,
+               earliest: datetime, future_tolerance: timedelta) -> int:
+    """Append the file to `stage.<extract>`; returns its row count, checked independently."""
+    header = read_header(delivery, mapping)
+    sql = stage_select(delivery, mapping, header, earliest, future_tolerance)
+    table = f"stage.{delivery.extract}"
     try:
-        con.execute(f"insert into stage.{landed.extract} {sql}")
+        con.execute(f"insert into {table} {sql}")
     except duckdb.Error as exc:
-        raise FileRejected(landed.path, f"unreadable: {str(exc).splitlines()[0]}") from exc
-    return con.execute(f"select count(*) from stage.{landed.extract} where _delivery_id = ?",
-                       [delivery_id]).fetchall()[0][0]
+        raise FileRejected(delivery.read_path,
+                           f"unreadable: {str(exc).splitlines()[0]}") from exc
+    rows = con.execute(f"select count(*) from {table} where _delivery_id = ?",
+                       [delivery.delivery_id]).fetchall()[0][0]
+    check_row_count(con, delivery, mapping, rows)
+    return rows
+
+
+def check_row_count(con: duckdb.DuckDBPyConnection, delivery: Delivery, mapping: SiteMapping,
+                    rows_read: int) -> None:
+    """Hold the reader to an independent count of the file's data rows; where values hold line
+    breaks, renumber the staged rows to the physical line each starts on."""
+    try:
+        counted = count_records(delivery.read_path, mapping.encoding, mapping.delimiter,
+                                mapping.skip_lines, rows_read)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise FileRejected(delivery.read_path, f"rows cannot be counted: {exc}") from exc
+    if counted.data_rows != rows_read:
+        raise FileRejected(delivery.read_path,
+                           f"{counted.data_rows} data rows by an independent count, but "
+                           f"{rows_read} read: the file is not consistently delimited")
+    if counted.start_lines is None:
+        return
+    con.execute("create or replace temp table record_lines (record BIGINT, line BIGINT)")
+    con.executemany("insert into record_lines values (?, ?)",
+                    list(enumerate(counted.start_lines, start=1)))
+    con.execute(f"""
+        update stage.{delivery.extract} as s set _line_number = r.line
+        from record_lines as r
+        where s._delivery_id = ? and s._line_number - 1 - ? = r.record""",
+                [delivery.delivery_id, mapping.skip_lines])
+    con.execute("drop table record_lines")

@@ -1,9 +1,10 @@
 """The Great Expectations gate: judge the staged rows of one file against its extract's suite.
 
 The suites are plain GX 1.x JSON files in `expectations/`, one per extract. They run inside
-DuckDB through GX's SQL execution engine (no table is pulled into pandas). Column-level
-expectations name the failing rows by `_line_number`; those rows go to quarantine with the
-expectation as the reason. A failing table-level expectation rejects the whole file.
+DuckDB through GX's SQL execution engine (no table is pulled into pandas). GX judges every
+expectation and counts its failing rows; the gate then names all of them in SQL (see
+failing_rows.py: GX lists only a sample) into `stage.<extract>_failures`, and refuses to go on if
+its count and GX's differ. The loader quarantines those rows with the expectation as the reason.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from carepath.validate.failing_rows import UnsupportedExpectation, row_predicate
 
 # A staged row is named by the delivery (file) it came from and its line in that file.
 INDEX_COLUMNS = ("_delivery_id", "_line_number")
@@ -24,20 +26,11 @@ DOCS_SITE = "carepath"
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class RowFailure:
-    delivery_id: int
-    line_number: int
-    rule: str
-    description: str
-    offending_value: str | None
-
-
 @dataclass
 class Verdict:
-    row_failures: list[RowFailure] = field(default_factory=list)
-    file_problems: list[str] = field(default_factory=list)
+    failures_table: str  # (delivery_id, line_number, rule, description, offending_value)
     expectations_evaluated: int = 0
+    rows_failed_by_rule: dict[str, int] = field(default_factory=dict)
 
 
 class SuiteError(RuntimeError):
@@ -57,6 +50,34 @@ def _persist_duckdb_connections() -> None:
     if "duckdb" not in engine._PERSISTED_CONNECTION_DIALECTS:
         engine._PERSISTED_CONNECTION_DIALECTS = (*engine._PERSISTED_CONNECTION_DIALECTS,
                                                  _Dialect.DUCKDB)
+
+
+def _gx_failing_count(result) -> int:
+    """How many rows GX found failing: `unexpected_count` for map expectations, the row count of
+    the query for unexpected_rows_expectation (its `observed_value`)."""
+    if result.success:
+        return 0
+    details = result.result or {}
+    if details.get("unexpected_count") is not None:
+        return int(details["unexpected_count"])
+    observed = details.get("observed_value")
+    if isinstance(observed, (int, float)):
+        return int(observed)
+    raise SuiteError(f"{result.expectation_config.type}: GX reported no failing-row count "
+                     f"({sorted(details)})")
+
+
+def _evaluation_problem(exception_info: dict | None) -> str | None:
+    """GX reports an expectation that could not be evaluated either at the top level or per
+    metric (keyed by metric id); a gate that read only the top level would take an erroring
+    rule for a failing one."""
+    info = exception_info or {}
+    if info.get("raised_exception"):
+        return info.get("exception_message") or "an exception"
+    for value in info.values():
+        if isinstance(value, dict) and value.get("raised_exception"):
+            return value.get("exception_message") or "an exception"
+    return None
 
 
 def load_suite_document(path: Path) -> dict:
@@ -125,7 +146,8 @@ class ValidationGate:
                     "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}})
         doc = load_suite_document(self._expectations_dir / f"{extract}.json")
         suite = self._context.suites.add(gx.ExpectationSuite(**doc))
-        asset = self._datasource.add_table_asset(f"stage_{extract}", table_name=extract)
+        asset = self._datasource.add_table_asset(f"stage_{extract}", table_name=extract,
+                                                 schema_name="stage")
         batch = asset.add_batch_definition_whole_table("whole_file")
         definition = self._context.validation_definitions.add(
             gx.ValidationDefinition(name=f"gate_{extract}", data=batch, suite=suite))
@@ -133,8 +155,8 @@ class ValidationGate:
                    if self._data_docs_dir is not None else [])
         checkpoint = self._context.checkpoints.add(gx.Checkpoint(
             name=f"gate_{extract}", validation_definitions=[definition], actions=actions,
-            result_format={"result_format": "COMPLETE",
-                           "unexpected_index_column_names": list(INDEX_COLUMNS)}))
+            # Counts are all the gate takes from GX; the rows are named in SQL (failing_rows.py).
+            result_format={"result_format": "BASIC"}))
         self._checkpoints[extract] = checkpoint
         return checkpoint
 
@@ -143,44 +165,54 @@ class ValidationGate:
         checkpoint = self._checkpoint(extract)
         run = checkpoint.run(expectation_parameters=parameters or {})
         [result] = run.run_results.values()
-        verdict = Verdict(expectations_evaluated=len(result.results))
+        table = f"stage.{extract}_failures"
+        self._con.execute(f"create or replace table {table} (delivery_id BIGINT, "
+                          "line_number BIGINT, rule VARCHAR, description VARCHAR, "
+                          "offending_value VARCHAR)")
+        verdict = Verdict(table, expectations_evaluated=len(result.results))
         for r in result.results:
             config = r.expectation_config
             rule = rule_name(config.type, config.kwargs, config.meta)
-            if r.exception_info.get("raised_exception"):
-                raise SuiteError(f"{extract}: {rule} could not be evaluated: "
-                                 f"{r.exception_info.get('exception_message')}")
-            if r.success:
-                continue
-            description = config.description or rule
-            unexpected = r.result.get("unexpected_index_list")
-            if config.type == "unexpected_rows_expectation":
-                unexpected = self._all_unexpected_rows(extract, config.kwargs)
-            if unexpected is None:
-                verdict.file_problems.append(f"{description} [{rule}]")
-                continue
-            for item in unexpected:
-                values = {k: v for k, v in item.items() if k not in INDEX_COLUMNS}
-                shown = ", ".join(f"{k}={v}" for k, v in values.items()) or None
-                verdict.row_failures.append(
-                    RowFailure(int(item["_delivery_id"]), int(item["_line_number"]), rule,
-                               description, shown))
+            problem = _evaluation_problem(r.exception_info)
+            if problem:
+                raise SuiteError(f"{extract}: {rule} could not be evaluated: {problem}")
+            named = self._name_failing_rows(extract, table, rule, config)
+            counted = _gx_failing_count(r)
+            if named != counted:
+                raise SuiteError(
+                    f"{extract}: {rule}: Great Expectations counts {counted} failing rows, the "
+                    f"gate names {named}; refusing to load until the rule is fixed")
+            if named:
+                verdict.rows_failed_by_rule[rule] = named
         return verdict
 
-    def _all_unexpected_rows(self, extract: str, kwargs: dict) -> list[dict]:
-        """GX returns at most 200 of a query rule's rows; every failing row must be named, so
-        the suite's own query is run again here for all of them."""
-        query = kwargs["unexpected_rows_query"].replace("{batch}", f"stage.{extract}")
-        cursor = self._con.cursor()
-        try:
-            result = cursor.execute(query)
-            names = [d[0] for d in result.description]
-            missing = set(INDEX_COLUMNS) - set(names)
+    def _name_failing_rows(self, extract: str, table: str, rule: str, config) -> int:
+        description = config.description or rule
+        if config.type == "unexpected_rows_expectation":
+            # Substituted exactly as GX does (str.format), so `{{`/`}}` escape literal braces.
+            query = config.kwargs["unexpected_rows_query"].format(batch=f"stage.{extract}")
+            columns = [d[0] for d in self._con.execute(
+                f"select * from ({query}) limit 0").description]
+            missing = set(INDEX_COLUMNS) - set(columns)
             if missing:
-                raise SuiteError(f"{extract}: query rule must select {sorted(missing)}")
-            return [dict(zip(names, row)) for row in result.fetchall()]
-        finally:
-            cursor.close()
+                raise SuiteError(f"{extract}: {rule} must select {sorted(missing)}")
+            shown = [c for c in columns if c not in INDEX_COLUMNS]
+            rendered = ("concat_ws(', ', " + ", ".join(
+                f"'{c}=' || coalesce(cast(\"{c}\" as varchar), 'NULL')" for c in shown) + ")"
+                        if shown else "NULL")
+            source = f"({query})"
+            where = "true"
+        else:
+            try:
+                predicate = row_predicate(config.type, config.kwargs)
+            except UnsupportedExpectation as exc:
+                raise SuiteError(f"{extract}: {rule}: {exc}") from exc
+            source, where, rendered = f"stage.{extract}", predicate.where, predicate.shown
+        before = self._con.execute(f"select count(*) from {table}").fetchall()[0][0]
+        self._con.execute(
+            f"insert into {table} select distinct _delivery_id, _line_number, ?, ?, {rendered} "
+            f"from {source} as failing where {where}", [rule, description])
+        return self._con.execute(f"select count(*) from {table}").fetchall()[0][0] - before
 
     def close(self) -> None:
         if self._datasource is not None:

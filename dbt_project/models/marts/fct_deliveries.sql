@@ -1,16 +1,27 @@
--- One row per landed file: what arrived, when, and what the validation gate made of it.
--- Loaded files reconcile: rows_in_file = rows_loaded + rows_quarantined.
-select
-    delivery_id,
-    site_code,
-    extract,
-    source_file,
-    status,
-    rejection_reason,
-    rows_in_file,
-    rows_loaded,
-    rows_quarantined,
-    cast(delivered_at as date) as delivered_date,
-    cast({{ dbt.date_trunc('month', 'delivered_at') }} as date) as delivery_month,
-    loaded_at
-from {{ ref('stg_loaded_files') }}
+-- One row per landing entry: what arrived, when, and what the loader made of it (loaded,
+-- rejected whole, a duplicate of an earlier file, or ignored). Loaded files reconcile:
+-- rows_in_file = rows_loaded + rows_quarantined.
+with ledger as (
+    select * from {{ ref('stg_loaded_files') }}
+),
+
+final as (
+    select
+        delivery_id,
+        site_code,
+        extract,
+        source_file,
+        status,
+        reason,
+        rows_in_file,
+        rows_loaded,
+        rows_quarantined,
+        rows_released,
+        cast(delivered_at as date) as delivered_date,
+        cast({{ dbt.date_trunc('month', 'delivered_at') }} as date) as delivery_month,
+        data_period,
+        loaded_at
+    from ledger
+)
+
+select * from final

@@ -5,6 +5,8 @@
 with files as (
     select * from {{ ref('fct_deliveries') }}
     where site_code is not null and extract is not null
+        -- Duplicates and ignored entries are not deliveries of their own.
+        and status in ('loaded', 'rejected')
 ),
 
 months as (
