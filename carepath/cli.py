@@ -22,16 +22,31 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+# `carepath run` exit statuses, so that a scheduler or a shell script can tell them apart.
+EXIT_OK = 0
+EXIT_FAILED = 1  # the build failed: nothing was published
+EXIT_FILES_REJECTED = 3  # published, but some files were rejected (see the summary)
+EXIT_LOCKED = 75  # another run holds the data folder (EX_TEMPFAIL: try again later)
+
+
 def _run(args: argparse.Namespace) -> int:
     from carepath.pipeline import run_pipeline
+    from carepath.run_lock import RunLocked
     from carepath.settings import load_settings
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    summary = run_pipeline(load_settings(args.data_dir), force_build=args.force_build)
+    try:
+        summary = run_pipeline(load_settings(args.data_dir), force_build=args.force_build,
+                               wait=args.wait)
+    except RunLocked as exc:
+        print(f"carepath: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
     print(summary.render())
     if args.json:
         Path(args.json).write_text(json.dumps(summary.as_dict(), indent=2, default=str) + "\n")
-    return 0 if summary.ok else 1
+    if not summary.ok:
+        return EXIT_FAILED
+    return EXIT_FILES_REJECTED if summary.load.files_rejected else EXIT_OK
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -56,14 +71,20 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--end-month", default="2026-10", help="last delivery month, YYYY-MM")
     gen.set_defaults(func=_generate)
 
-    run = sub.add_parser("run", help="load new extracts, build the marts, publish them")
+    run = sub.add_parser(
+        "run", help="load new extracts, build the marts, publish them",
+        epilog="exit status: 0 published; 1 the build failed (nothing published); 3 published, "
+               "but some files were rejected; 75 another run holds the data folder")
     run.add_argument("--data-dir", help="data folder (default: $CAREPATH_DATA_DIR or ./data)")
     run.add_argument("--force-build", action="store_true",
                      help="rebuild the marts even when no new file was loaded")
     run.add_argument("--json", help="also write the run summary to this file")
+    run.add_argument("--wait", action="store_true",
+                     help="wait for another run on the same data folder instead of exiting")
     run.set_defaults(func=_run)
 
-    status = sub.add_parser("status", help="what the dashboard is serving: ledger and mart counts")
+    status = sub.add_parser("status", help="what the dashboard is serving, and whether it is "
+                                           "stale: ledger, last build and mart counts")
     status.add_argument("--data-dir", help="data folder (default: $CAREPATH_DATA_DIR or ./data)")
     status.set_defaults(func=_status)
 

@@ -1,16 +1,22 @@
 """The pipeline's steps, shared by the Airflow DAG (one task each) and `carepath run`.
 
-load -> build -> publish. Building is skipped when no new row arrived and the dbt project is
-unchanged since the last publication, so re-running the demo is quick and idempotent.
+load -> build -> publish. A build is needed whenever the published marts are older than the
+warehouse (its ledger changed since the publication, whether or not the run that changed it got
+as far as publishing) or than the dbt project; otherwise it is skipped, so re-running is quick and
+idempotent. Every step holds the data folder's run lock; a failed build publishes nothing and
+leaves its reason in `last_build.json` for `carepath status` and the dashboard.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from carepath.ingest.loader import LoadReport, load_new_files
-from carepath.publish import publish, published_fingerprint
+from carepath.publish import current_publication, ledger_state, publish
+from carepath.run_lock import run_lock
 from carepath.settings import Settings
 from carepath.transform.dbt_build import DbtReport, build_marts, project_fingerprint
 
@@ -21,17 +27,38 @@ class PipelineFailed(RuntimeError):
     pass
 
 
-def load_step(settings: Settings, create_key: bool = False) -> dict:
-    return load_new_files(settings, create_key=create_key).as_dict()
+def load_step(settings: Settings, create_key: bool = False, wait: bool = True) -> dict:
+    with run_lock(settings.lock_path, wait=wait):
+        return load_new_files(settings, create_key=create_key).as_dict()
 
 
-def needs_build(settings: Settings, rows_loaded: int, force: bool = False) -> bool:
-    fingerprint = project_fingerprint(settings.dbt_project_dir)
-    return force or rows_loaded > 0 or published_fingerprint(settings) != fingerprint
+def staleness(settings: Settings) -> list[str]:
+    """Why the publication does not show the warehouse as it is now (empty: it does)."""
+    published = current_publication(settings)
+    if published is None:
+        return ["nothing is published yet"]
+    reasons = []
+    if published.ledger_state != ledger_state(settings):
+        reasons.append("rows were loaded or released since the publication")
+    if published.dbt_fingerprint != project_fingerprint(settings.dbt_project_dir):
+        reasons.append("the dbt project changed since the publication")
+    return reasons
 
 
-def build_step(settings: Settings) -> dict:
-    report = build_marts(settings)
+def needs_build(settings: Settings, force: bool = False) -> bool:
+    return force or bool(staleness(settings))
+
+
+def _record_build(settings: Settings, report: DbtReport) -> None:
+    settings.last_build_path.write_text(json.dumps(
+        {"finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+         **report.as_dict()}, indent=2, default=str) + "\n")
+
+
+def build_step(settings: Settings, wait: bool = True) -> dict:
+    with run_lock(settings.lock_path, wait=wait):
+        report = build_marts(settings)
+        _record_build(settings, report)
     if not report.success:
         # Nothing is published from a failed build: the dashboard keeps the last good copy.
         raise PipelineFailed("dbt build failed; marts not published:\n  "
@@ -39,8 +66,10 @@ def build_step(settings: Settings) -> dict:
     return report.as_dict()
 
 
-def publish_step(settings: Settings, run_info: dict) -> str:
-    return str(publish(settings, project_fingerprint(settings.dbt_project_dir), run_info))
+def publish_step(settings: Settings, run_info: dict, wait: bool = True) -> str:
+    with run_lock(settings.lock_path, wait=wait):
+        return str(publish(settings, project_fingerprint(settings.dbt_project_dir),
+                           ledger_state(settings), run_info))
 
 
 @dataclass
@@ -65,7 +94,7 @@ class RunSummary:
         lines = [
             "carepath run summary",
             f"  files: {len(self.load.files)} new ("
-            + ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
+            + (", ".join(f"{n} {status}" for status, n in sorted(by_status.items())) or "none")
             + f"), {self.load.already_loaded} already in the ledger, "
             f"{len(self.load.waiting)} still arriving",
             f"  rows: {self.load.rows_loaded} loaded ({self.load.rows_released} released from "
@@ -87,15 +116,19 @@ class RunSummary:
         return "\n".join(lines)
 
 
-def run_pipeline(settings: Settings, force_build: bool = False) -> RunSummary:
-    """Everything the DAG does, in one process, for use without a scheduler."""
-    summary = RunSummary(load=load_new_files(settings, create_key=True))
-    if not needs_build(settings, summary.load.rows_loaded, force_build):
-        return summary
-    summary.build = build_marts(settings)
-    if not summary.build.success:
-        summary.errors.append("dbt build failed; marts not published")
-        summary.errors += summary.build.failures
-        return summary
-    summary.published_to = publish_step(settings, summary.as_dict())
+def run_pipeline(settings: Settings, force_build: bool = False, wait: bool = False) -> RunSummary:
+    """Everything the DAG does, in one process, for use without a scheduler. Raises RunLocked
+    when another run holds the data folder (unless `wait`)."""
+    with run_lock(settings.lock_path, wait=wait):
+        summary = RunSummary(load=load_new_files(settings, create_key=True))
+        if not needs_build(settings, force_build):
+            return summary
+        summary.build = build_marts(settings)
+        _record_build(settings, summary.build)
+        if not summary.build.success:
+            summary.errors.append("dbt build failed; marts not published (the dashboard keeps "
+                                  "the last good publication)")
+            summary.errors += summary.build.failures
+            return summary
+        summary.published_to = publish_step(settings, summary.as_dict())
     return summary

@@ -7,8 +7,10 @@ atomically replaces the published one, so readers see the old copy or the new, n
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -20,7 +22,33 @@ PUBLISHED_SCHEMAS = ("marts",)
 PUBLISHED_OPS_TABLES = ("loaded_files", "quarantine")
 
 
-def publish(settings: Settings, fingerprint: str, run_info: dict) -> Path:
+def ledger_state(settings: Settings) -> str | None:
+    """A digest of the ledger: it changes whenever rows enter raw (a file loaded, a held row
+    released), so a publication that carries an older digest is stale and must be rebuilt,
+    whether the run that loaded the rows published or died before it could."""
+    if not settings.warehouse_path.exists():
+        return None
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        rows = con.execute("""
+            select string_agg(concat_ws(':', delivery_id, status, rows_loaded, rows_quarantined,
+                                        rows_released), ',' order by delivery_id)
+            from ops.loaded_files""").fetchall()
+    except duckdb.CatalogException:
+        return None
+    finally:
+        con.close()
+    return hashlib.sha256((rows[0][0] or "").encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Publication:
+    published_at: datetime
+    dbt_fingerprint: str
+    ledger_state: str | None
+
+
+def publish(settings: Settings, fingerprint: str, ledger: str | None, run_info: dict) -> Path:
     target = settings.published_path
     tmp = target.with_name(target.name + ".next")
     tmp.unlink(missing_ok=True)
@@ -38,9 +66,10 @@ def publish(settings: Settings, fingerprint: str, run_info: dict) -> Path:
         for table in PUBLISHED_OPS_TABLES:
             con.execute(f"create table ops.{table} as select * from wh.ops.{table}")
         con.execute("create table ops.publication (published_at TIMESTAMPTZ, "
-                    "dbt_fingerprint VARCHAR, run_info JSON)")
-        con.execute("insert into ops.publication values (?, ?, ?)",
-                    [datetime.now(timezone.utc), fingerprint, json.dumps(run_info, default=str)])
+                    "dbt_fingerprint VARCHAR, ledger_state VARCHAR, run_info JSON)")
+        con.execute("insert into ops.publication values (?, ?, ?, ?)",
+                    [datetime.now(timezone.utc), fingerprint, ledger,
+                     json.dumps(run_info, default=str)])
         con.execute("detach wh")
     finally:
         con.close()
@@ -48,14 +77,18 @@ def publish(settings: Settings, fingerprint: str, run_info: dict) -> Path:
     return target
 
 
-def published_fingerprint(settings: Settings) -> str | None:
+def current_publication(settings: Settings) -> Publication | None:
     if not settings.published_path.exists():
         return None
-    con = duckdb.connect(str(settings.published_path), read_only=True)
     try:
-        rows = con.execute("select dbt_fingerprint from ops.publication").fetchall()
+        con = duckdb.connect(str(settings.published_path), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        rows = con.execute(
+            "select published_at, dbt_fingerprint, ledger_state from ops.publication").fetchall()
     except duckdb.Error:
         return None
     finally:
         con.close()
-    return rows[0][0] if rows else None
+    return Publication(*rows[0]) if rows else None

@@ -1,33 +1,66 @@
-"""A short account of what is published: the ledger's totals and each mart's row count."""
+"""A short account of what is published, and whether it is stale.
+
+Read from the published copy (never blocked by a running load), the last build's record, and,
+when no run holds it, the warehouse's ledger, to say whether the publication still shows the
+warehouse as it is.
+"""
 
 from __future__ import annotations
+
+import json
 
 import duckdb
 
 from carepath.settings import Settings
 
 
+def _last_build(settings: Settings) -> list[str]:
+    path = settings.last_build_path
+    if not path.exists():
+        return []
+    build = json.loads(path.read_text())
+    if build.get("success"):
+        return [f"  last build: passed at {build.get('finished_at')}"]
+    return [f"  last build: FAILED at {build.get('finished_at')}; the dashboard shows the "
+            "publication above", *(f"    {f}" for f in build.get("failures", [])[:20])]
+
+
+def _staleness(settings: Settings) -> list[str]:
+    from carepath.pipeline import staleness
+
+    try:
+        reasons = staleness(settings)
+    except duckdb.IOException:
+        return ["  freshness: unknown (a run is writing the warehouse now)"]
+    if not reasons:
+        return ["  freshness: up to date with the warehouse"]
+    return [f"  STALE: {'; '.join(reasons)}; the next run rebuilds and publishes"]
+
+
 def published_status(settings: Settings) -> tuple[str, bool]:
     path = settings.published_path
     if not path.exists():
-        return f"nothing published yet at {path}", False
+        return "\n".join([f"nothing published yet at {path}", *_last_build(settings)]), False
     con = duckdb.connect(str(path), read_only=True)
     try:
         published_at = con.execute("select max(published_at) from ops.publication").fetchall()[0][0]
         files = con.execute("""
-            select count(*), count(*) filter (where status = 'rejected'),
+            select count(*) filter (where status in ('loaded', 'rejected')),
+                   count(*) filter (where status = 'rejected'),
+                   count(*) filter (where status in ('duplicate', 'ignored')),
                    coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0)
             from ops.loaded_files""").fetchall()[0]
         marts = con.execute("""
-            select table_name, estimated_size from duckdb_tables()
+            select table_name from duckdb_tables()
             where schema_name = 'marts' order by table_name""").fetchall()
         counts = {name: con.execute(f"select count(*) from marts.{name}").fetchall()[0][0]
-                  for name, _ in marts}
+                  for (name,) in marts}
     finally:
         con.close()
     lines = [f"published {published_at:%Y-%m-%d %H:%M:%S %Z} -> {path}",
-             f"  ledger: {files[0]} files ({files[1]} rejected), {files[2]} rows loaded, "
-             f"{files[3]} quarantined",
+             f"  ledger: {files[0]} files ({files[1]} rejected), {files[2]} other entries "
+             f"(duplicates, ignored), {files[3]} rows loaded, {files[4]} quarantined",
+             *_staleness(settings), *_last_build(settings),
              *(f"  marts.{name}: {n} rows" for name, n in counts.items())]
     # An empty mart can be right (no follow-up window has closed in a short data set); what
     # must hold is that a publication exists and carries the marts.

@@ -18,20 +18,20 @@ from extract_files import write_rows
 # after its rows were inserted and before the commit.
 KILL_DURING_COMMIT = """
 import os, signal, sys
-from carepath.ingest import loader
+from carepath.ingest import ledger, loader
 from carepath.settings import load_settings
 
-record = loader._record
+record = ledger.Ledger.record
 calls = 0
 
-def record_then_die(*args, **kwargs):
+def record_then_die(self, *args, **kwargs):
     global calls
-    record(*args, **kwargs)
+    record(self, *args, **kwargs)
     calls += 1
     if calls == int(sys.argv[2]):
         os.kill(os.getpid(), signal.SIGKILL)
 
-loader._record = record_then_die
+ledger.Ledger.record = record_then_die
 loader.load_new_files(load_settings(sys.argv[1]), create_key=True)
 """
 

@@ -1,8 +1,20 @@
-"""The bad-input matrix (tests/fixtures/bad_inputs): each bad file is rejected whole or has
-exactly its bad rows quarantined, with the expected reason, and every file reconciles."""
+"""The bad-input matrix (tests/fixtures/bad_inputs): each case lands on top of _base/ (one good
+ASH referral) and every entry it brings ends as expected: rejected whole with its reason, loaded
+with exactly its bad rows quarantined under the expected rules, a duplicate, or ignored. Every
+loaded file reconciles with an independent count of its data rows.
+
+A case is a folder laid out like a landing folder. `cases.yml` gives, per case, either one
+expectation (the case's only file) or `files:` (landing path -> expectation); `setup:` names
+entries git cannot carry (a named pipe, a symbolic link), made before the load; a case folder's
+`_mappings/` holds mapping files that replace or add to the project's for that case. A loaded
+file's expectation may also name `quarantine_site_code`, the site its quarantined rows count
+under (the folder it landed in, whatever the rows claim).
+"""
 
 from __future__ import annotations
 
+import csv
+import os
 import shutil
 from pathlib import Path
 
@@ -11,46 +23,111 @@ import pytest
 import yaml
 
 from carepath.ingest.loader import load_new_files
+from carepath.ingest.mapping import load_site_mappings
+from carepath.settings import Settings
 
 MATRIX = Path(__file__).resolve().parent / "fixtures" / "bad_inputs"
 CASES = yaml.safe_load((MATRIX / "cases.yml").read_text())
+PROJECT_MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
 
 
-def test_the_matrix_has_at_least_25_cases_each_with_its_file():
-    assert len(CASES) >= 25
+def _case_files(case: str) -> list[str]:
+    root = MATRIX / case
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*")
+                  if p.is_file() and "_mappings" not in p.relative_to(root).parts)
+
+
+def _expected_files(case: str) -> dict[str, dict]:
+    spec = CASES[case]
+    if "files" in spec:
+        return spec["files"]
+    [only] = _case_files(case)
+    return {only: spec}
+
+
+def _setup(landing: Path, outside: Path, steps: list[str]) -> None:
+    for step in steps:
+        if step == "fifo":
+            (landing / "ASH" / "sessions").mkdir(parents=True, exist_ok=True)
+            os.mkfifo(landing / "ASH" / "sessions" / "pipe.csv")
+        elif step == "symlink_out":
+            target = outside / "elsewhere.csv"
+            target.write_text("session_id\nS1\n")
+            (landing / "ASH" / "sessions").mkdir(parents=True, exist_ok=True)
+            (landing / "ASH" / "sessions" / "link.csv").symlink_to(target)
+        elif step == "symlinked_folder":
+            (landing / "ASH" / "sessions").mkdir(parents=True, exist_ok=True)
+            (landing / "ASH" / "sessions" / "linked").symlink_to(landing / "ASH" / "referrals")
+        else:
+            raise ValueError(f"unknown setup step {step!r}")
+
+
+def _data_rows(path: Path, encoding: str, delimiter: str, skip: int) -> int:
+    with path.open(encoding=encoding, newline="") as fh:
+        for _ in range(skip):
+            fh.readline()
+        return sum(1 for record in csv.reader(fh, delimiter=delimiter) if record) - 1
+
+
+def test_the_matrix_covers_at_least_60_cases_each_with_its_files():
+    assert len(CASES) >= 60
     for case in CASES:
-        assert len([p for p in (MATRIX / case).rglob("*") if p.is_file()]) == 1, case
+        assert (MATRIX / case).is_dir(), case
+        if "files" not in CASES[case]:
+            assert len(_case_files(case)) == 1, case
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_input(case, data_dir):
-    expected = CASES[case]
+def test_bad_input(case, data_dir: Settings, tmp_path, monkeypatch):
+    spec = CASES[case]
+    if (MATRIX / case / "_mappings").is_dir():
+        mappings = tmp_path / "mappings"
+        shutil.copytree(PROJECT_MAPPINGS, mappings)
+        shutil.copytree(MATRIX / case / "_mappings", mappings, dirs_exist_ok=True)
+        monkeypatch.setenv("CAREPATH_MAPPINGS_DIR", str(mappings))
     shutil.copytree(MATRIX / "_base", data_dir.landing_dir, dirs_exist_ok=True)
     base = load_new_files(data_dir, create_key=True)
     assert [f.rows_loaded for f in base.files] == [1]
-    shutil.copytree(MATRIX / case, data_dir.landing_dir, dirs_exist_ok=True)
+    shutil.copytree(MATRIX / case, data_dir.landing_dir, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("_mappings"))
+    _setup(data_dir.landing_dir, tmp_path, spec.get("setup", []))
 
-    [outcome] = load_new_files(data_dir).files
-    assert outcome.status == expected["status"], outcome.reason
+    report = load_new_files(data_dir)
+    got = {f.source_file: f for f in report.files}
+    expected = _expected_files(case)
+    assert sorted(got) == sorted(expected), [(f.source_file, f.status, f.reason) for f in report.files]
     con = duckdb.connect(str(data_dir.warehouse_path), read_only=True)
     try:
-        if expected["status"] == "rejected":
-            assert expected["reason"] in outcome.reason
-            assert outcome.source_file == next(
-                str(p.relative_to(MATRIX / case)) for p in (MATRIX / case).rglob("*.*"))
-            assert outcome.rows_loaded == 0
-            return
-        assert [outcome.rows_in_file, outcome.rows_loaded, outcome.rows_quarantined] == \
-            expected["rows"]
-        rows = con.execute("select line_number, rule, source_file from ops.quarantine "
-                           "order by line_number, rule").fetchall()
-        got: dict[int, list[str]] = {}
-        for line, rule, source in rows:
-            assert source == outcome.source_file
-            got.setdefault(line, []).append(rule)
-        assert got == {int(k): sorted(v) for k, v in (expected.get("quarantined") or {}).items()}
-        in_raw = con.execute(f"select count(*) from raw.{outcome.extract} where _source_file = ?",
-                             [outcome.source_file]).fetchall()[0][0]
-        assert in_raw == outcome.rows_loaded
+        for name, want in expected.items():
+            outcome = got[name]
+            assert outcome.status == want["status"], (name, outcome.reason)
+            if "reason" in want:
+                assert want["reason"] in (outcome.reason or ""), (name, outcome.reason)
+            if outcome.status != "loaded":
+                assert outcome.rows_loaded == 0
+                if "rows_in_file" in want:
+                    assert outcome.rows_in_file == want["rows_in_file"], name
+                continue
+            assert [outcome.rows_in_file, outcome.rows_loaded, outcome.rows_quarantined] == \
+                want["rows"], name
+            mapping = load_site_mappings(data_dir.mappings_dir).usable[outcome.site_code]
+            assert outcome.rows_in_file == _data_rows(
+                data_dir.landing_dir / name, mapping.encoding, mapping.delimiter,
+                mapping.skip_lines), name
+            quarantined: dict[int, list[str]] = {}
+            for line, rule in con.execute(
+                    "select line_number, rule from ops.quarantine where source_file = ? "
+                    "order by line_number, rule", [name]).fetchall():
+                quarantined.setdefault(line, []).append(rule)
+            if "quarantine_site_code" in want:
+                sites = {r[0] for r in con.execute(
+                    "select distinct site_code from ops.quarantine where source_file = ?",
+                    [name]).fetchall()}
+                assert sites == {want["quarantine_site_code"]}, name
+            assert quarantined == {int(k): sorted(v)
+                                   for k, v in (want.get("quarantined") or {}).items()}, name
+            in_raw = con.execute(f"select count(*) from raw.{outcome.extract} "
+                                 f"where _source_file = ?", [name]).fetchall()[0][0]
+            assert in_raw == outcome.rows_loaded, name
     finally:
         con.close()

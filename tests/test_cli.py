@@ -26,17 +26,20 @@ def test_generate_run_status_and_an_idempotent_rerun(tmp_path):
     loaded, quarantined = summary["load"]["rows_loaded"], summary["load"]["rows_quarantined"]
     assert loaded > 0 and summary["build"]["success"] and summary["published_to"]
     assert quarantined == 1  # the planted TUG of 900 s at ASH
-    assert f"rows: {loaded} loaded, {quarantined} quarantined" in first.stdout
-    assert "files: 12 new (12 loaded, 0 rejected)" in first.stdout
+    assert f"rows: {loaded} loaded (0 released from quarantine), {quarantined} quarantined" \
+        in first.stdout
+    # The generator's answer key lies in the landing folder: recorded as ignored, not loaded.
+    assert "files: 13 new (1 ignored, 12 loaded)" in first.stdout
 
     second = _carepath("run", "--data-dir", str(data))
     assert second.returncode == 0
-    assert "files: 0 new (0 loaded, 0 rejected), 12 already loaded" in second.stdout
+    assert "files: 0 new (none), 13 already in the ledger" in second.stdout
     assert "dbt: skipped" in second.stdout
 
     status = _carepath("status", "--data-dir", str(data))
     assert status.returncode == 0
-    assert "ledger: 12 files (0 rejected)" in status.stdout
+    assert "ledger: 12 files (0 rejected), 1 other entries" in status.stdout
+    assert "freshness: up to date with the warehouse" in status.stdout
     assert "marts.fct_referral_latency:" in status.stdout
 
 

@@ -94,12 +94,15 @@ def test_airflow_runs_the_pipeline_end_to_end(airflow_env, demo_landing, tmp_pat
 
 @pytest.mark.slow
 def test_a_failing_task_fails_the_dag_run(airflow_env, tmp_path):
-    mappings = tmp_path / "mappings"
-    mappings.mkdir()
-    (mappings / "BAD.yml").write_text("site_code: [unclosed\n")
-    env = {**airflow_env, "CAREPATH_DATA_DIR": str(tmp_path / "data"),
-           "CAREPATH_MAPPINGS_DIR": str(mappings)}
+    # A warehouse from an earlier carepath, whose ledger lacks today's columns: the load task
+    # must refuse it (a broken site mapping, by contrast, only rejects that site's files).
+    data = tmp_path / "data"
+    data.mkdir()
+    con = duckdb.connect(str(data / "warehouse.duckdb"))
+    con.execute("create schema ops; create table ops.loaded_files (delivery_id BIGINT)")
+    con.close()
+    env = {**airflow_env, "CAREPATH_DATA_DIR": str(data)}
     run = _dags_test(env)
     assert run.returncode != 0
-    assert "cannot read mapping" in run.stdout + run.stderr
-    assert not (tmp_path / "data" / "published.duckdb").exists()
+    assert "written by an earlier carepath" in run.stdout + run.stderr
+    assert not (data / "published.duckdb").exists()

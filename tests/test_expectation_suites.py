@@ -10,7 +10,7 @@ import pytest
 
 from carepath.contract import CODE_SETS, COLUMNS, EXTRACTS
 from carepath.validate.gate import ValidationGate
-from carepath.warehouse import stage_columns
+from carepath.warehouse import ensure_schema, stage_columns
 
 SUITES = Path(__file__).resolve().parents[1] / "expectations"
 
@@ -68,9 +68,11 @@ def test_every_instrument_has_a_plausible_range():
 
 def _stage_sessions(con, rows: list[tuple[int, str, int | None]]) -> None:
     """Stage sessions rows (line, status, delivered minutes) of one good referral."""
-    con.execute("create schema if not exists stage; create schema if not exists raw")
-    con.execute("create or replace table raw.referrals as "
-                "select 'ASH' as site_code, 'R1' as referral_id")
+    ensure_schema(con)
+    con.execute("delete from raw.referrals")
+    con.execute("insert into raw.referrals (_delivery_id, _source_file, _line_number, "
+                "_delivery_order_key, site_code, referral_id, received_at) "
+                "values (1, 'r.csv', 2, 'k', 'ASH', 'R1', timestamp '2026-01-02 09:00')")
     cols = ", ".join(f"{n} {t}" for n, t in stage_columns("sessions"))
     con.execute(f"create or replace table stage.sessions ({cols})")
     con.executemany(
@@ -97,7 +99,7 @@ def test_gate_fails_a_bad_duckdb_table_and_passes_a_good_one(tmp_path):
     finally:
         gate.close()
         con.close()
-    assert named == [(1, 3, "expect_column_values_to_be_in_set(status)", "no_show")]
+    assert named == [(1, 3, "expect_column_values_to_be_in_set(status)", "status=no_show")]
 
 
 def test_gate_names_every_failing_row_beyond_any_sample_cap(tmp_path):

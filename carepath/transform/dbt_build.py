@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from carepath.settings import Settings
+from carepath.transform.test_failures import FailedTest, trace_failed_tests
 
 # What changes the marts besides new data: the project's own files.
 _PROJECT_GLOBS = ("dbt_project.yml", "profiles.yml", "models/**/*", "macros/**/*", "seeds/**/*",
@@ -24,6 +27,7 @@ class DbtReport:
     command: str
     counts: dict[str, int] = field(default_factory=dict)  # "<resource>:<status>" -> n
     failures: list[str] = field(default_factory=list)
+    failed_tests: list[FailedTest] = field(default_factory=list)
 
     @property
     def tests_passed(self) -> int:
@@ -38,7 +42,8 @@ class DbtReport:
     def as_dict(self) -> dict:
         return {"success": self.success, "command": self.command, "counts": self.counts,
                 "failures": self.failures, "tests_passed": self.tests_passed,
-                "tests_failed": self.tests_failed}
+                "tests_failed": self.tests_failed,
+                "failed_tests": [t.as_dict() for t in self.failed_tests]}
 
 
 def project_fingerprint(project_dir: Path) -> str:
@@ -55,6 +60,13 @@ def _dbt_executable() -> str:
     return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
 
 
+def _die_with_parent() -> None:
+    """Run in the dbt child before exec: the kernel kills it when the run that started it dies
+    (even by SIGKILL), so a killed run never leaves dbt writing the warehouse."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def run_dbt(settings: Settings, *args: str, echo: bool = True) -> DbtReport:
     """`dbt <args>` against the warehouse, target and logs under the data folder.
 
@@ -67,7 +79,10 @@ def run_dbt(settings: Settings, *args: str, echo: bool = True) -> DbtReport:
             "--target-path", str(target), "--log-path", str(settings.data_dir / "dbt" / "logs")]
     env = {**os.environ, "CAREPATH_WAREHOUSE": str(settings.warehouse_path)}
     (target / "run_results.json").unlink(missing_ok=True)
-    proc = subprocess.run(argv, env=env, capture_output=True, text=True)
+    # The dbt child needs the warehouse path, not the pseudonymisation key.
+    env.pop("CAREPATH_PSEUDONYM_KEY", None)
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True,
+                          preexec_fn=_die_with_parent if sys.platform == "linux" else None)
     if echo:
         sys.stdout.write(proc.stdout)
         sys.stderr.write(proc.stderr)
@@ -77,12 +92,15 @@ def run_dbt(settings: Settings, *args: str, echo: bool = True) -> DbtReport:
         report.failures.append(f"dbt {args[0]} exited {proc.returncode} without results: "
                                + (proc.stdout + proc.stderr).strip()[-2000:])
         return report
-    for node in json.loads(results_file.read_text())["results"]:
+    results = json.loads(results_file.read_text())["results"]
+    for node in results:
         resource = node["unique_id"].split(".")[0]
         key = f"{resource}:{node['status']}"
         report.counts[key] = report.counts.get(key, 0) + 1
-        if node["status"] in ("fail", "error"):
+        if node["status"] in ("fail", "error") and resource != "test":
             report.failures.append(f"{node['unique_id']}: {node.get('message')}")
+    report.failed_tests = trace_failed_tests(settings.warehouse_path, results)
+    report.failures += [t.render() for t in report.failed_tests]
     return report
 
 

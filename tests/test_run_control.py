@@ -1,0 +1,89 @@
+"""Runs that cannot trample each other or leave the dashboard stale without saying so: one run
+at a time, a build that did not publish is retried by the next run, and the newest delivery is
+the one with the newest date, whatever order the files arrived in."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import duckdb
+
+from carepath.ingest.loader import load_new_files
+from carepath.pipeline import run_pipeline, staleness
+from carepath.run_lock import run_lock
+from carepath.status import published_status
+from conftest import BIN
+from extract_files import write_rows
+
+
+def test_a_second_run_exits_with_a_clear_message_while_one_holds_the_folder(data_dir):
+    write_rows(data_dir.landing_dir, "ASH", "referrals", "r.csv", [{}])
+    with run_lock(data_dir.lock_path):
+        second = subprocess.run([str(BIN / "carepath"), "run", "--data-dir",
+                                 str(data_dir.data_dir)], capture_output=True, text=True,
+                                timeout=300)
+    assert second.returncode == 75
+    assert "another carepath run is using" in second.stderr
+    assert f"pid {os.getpid()}" in second.stderr
+    assert not data_dir.warehouse_path.exists()  # it touched nothing
+
+
+def test_a_load_whose_build_never_published_is_built_by_the_next_run(data_dir):
+    write_rows(data_dir.landing_dir, "ASH", "referrals", "r1.csv", [{}])
+    assert run_pipeline(data_dir).published_to
+    assert staleness(data_dir) == []
+    # A run killed after its load, during dbt or publish: rows in the warehouse, none published.
+    write_rows(data_dir.landing_dir, "ASH", "referrals", "r2.csv", [{"referral_id": "T-R2"}])
+    assert load_new_files(data_dir).rows_loaded == 1
+    assert staleness(data_dir) == ["rows were loaded or released since the publication"]
+    assert "STALE: rows were loaded" in published_status(data_dir)[0]
+    retried = run_pipeline(data_dir)  # nothing new lands, yet it must build and publish
+    assert retried.load.files == [] and retried.build is not None and retried.published_to
+    con = duckdb.connect(str(data_dir.published_path), read_only=True)
+    try:
+        ids = con.execute("select referral_id from marts.fct_referral_latency "
+                          "order by 1").fetchall()
+    finally:
+        con.close()
+    assert ids == [("T-R1",), ("T-R2",)]
+    assert "freshness: up to date" in published_status(data_dir)[0]
+
+
+def _current_first_seen(settings) -> str:
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        return con.execute("select cast(first_seen_at as varchar) from staging.stg_referrals "
+                           "where referral_id = 'T-R1'").fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def _stamp(path, day: int) -> None:
+    moment = 1_776_000_000 + day * 86_400  # mid-April 2026, after every date in the rows
+    os.utime(path, (moment, moment))
+
+
+def test_the_newest_delivery_wins_by_its_version_not_by_arrival(data_dir):
+    v2 = write_rows(data_dir.landing_dir, "ASH", "referrals", "ASH_referrals_2026-03_v2.csv",
+                    [{"first_seen_at": "2026-03-21T09:00:00"}])
+    _stamp(v2, 1)
+    assert run_pipeline(data_dir).ok
+    # v1 lands a day after v2 (a resend of the old file): v2 stays current.
+    v1 = write_rows(data_dir.landing_dir, "ASH", "referrals", "ASH_referrals_2026-03_v1.csv",
+                    [{"first_seen_at": "2026-03-20T09:30:00"}])
+    _stamp(v1, 2)
+    assert run_pipeline(data_dir).ok
+    assert _current_first_seen(data_dir) == "2026-03-21 09:00:00"
+
+
+def test_a_corrected_file_beside_the_original_wins_by_arrival_not_by_name(data_dir):
+    # "03 corrected.csv" sorts before "03.csv" by name; it arrived later, so it is current.
+    original = write_rows(data_dir.landing_dir, "ASH", "referrals", "03.csv",
+                          [{"first_seen_at": "2026-03-20T09:30:00"}])
+    corrected = write_rows(data_dir.landing_dir, "ASH", "referrals", "03 corrected.csv",
+                           [{"first_seen_at": "2026-03-22T09:30:00"}])
+    _stamp(original, 1)
+    _stamp(corrected, 3)
+    assert run_pipeline(data_dir).ok
+    assert _current_first_seen(data_dir) == "2026-03-22 09:30:00"
