@@ -85,7 +85,9 @@ DDL = [
         offending_value VARCHAR,
         row_json VARCHAR,                 -- the canonical row, already pseudonymised
         quarantined_at TIMESTAMP not null,
-        released_at TIMESTAMP,            -- held for an unknown referral until it arrived
+        -- A known_referral reason stops holding when the referral arrives; the row goes to raw
+        -- once no reason holds it.
+        released_at TIMESTAMP,
         released_with_delivery_id BIGINT  -- the referrals file that made it known
     )""",
 ]

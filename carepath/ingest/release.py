@@ -2,11 +2,12 @@
 
 A session or outcome may land before the referral it belongs to (a site sends its extracts on
 different days, or a referral is corrected in a later file). The gate quarantines it under the
-`known_referral` rule. Once the referral is in the warehouse such a row is no longer wrong: if
-`known_referral` was the only rule it failed, it is inserted into raw from its quarantined copy,
-the quarantine rows say when and with which referrals file it was released, and its file's ledger
-row moves it from rows_quarantined to rows_loaded (counting it in rows_released). A month-by-month
-load therefore ends with the same raw rows as one load of all the files.
+`known_referral` rule. Once the referral is in the warehouse that reason no longer holds: its
+quarantine row is marked released (when, and with which referrals file). If no other reason
+holds the row, it is inserted into raw from its quarantined copy and its file's ledger row moves
+it from rows_quarantined to rows_loaded (counting it in rows_released). A month-by-month load
+therefore ends with the same raw rows, and the same reasons still holding, as one load of all
+the files.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ HOLDING_EXTRACTS = ("sessions", "outcomes")
 
 
 def release_held_rows(con: duckdb.DuckDBPyConnection) -> int:
-    """Release every held row whose referral is now known; returns how many. One transaction."""
+    """Release every held row whose referral is now known; returns how many reached raw.
+    One transaction."""
     released = 0
     con.execute("begin transaction")
     try:
@@ -37,44 +39,49 @@ def _release(con: duckdb.DuckDBPyConnection, extract: str) -> int:
     columns = [*LINEAGE, *canonical_columns(extract)]
     struct = "{" + ", ".join(f'"{name}": "{kind}"' for name, kind in columns) + "}"
     names = ", ".join(name for name, _ in columns)
+    # The known_referral reasons that no longer hold: their referral is in raw now.
     con.execute(f"""
-        create or replace temp table releasable as
+        create or replace temp table resolved as
         with held as (
-            select delivery_id, line_number, any_value(row_json) as row_json
-            from ops.quarantine
-            where extract = ? and released_at is null
-            group by delivery_id, line_number
-            having bool_and(rule = ?)
-        ),
-
-        parsed as (
             select delivery_id, line_number, json_transform(row_json, '{struct}') as held_row
-            from held
+            from ops.quarantine
+            where extract = ? and rule = ? and released_at is null
         )
 
-        select p.delivery_id, p.line_number, p.held_row, min(r._delivery_id) as referral_delivery
-        from parsed as p
+        select h.delivery_id, h.line_number, h.held_row,
+               min(r._delivery_id) as referral_delivery
+        from held as h
         inner join raw.referrals as r
-            on r.site_code = p.held_row.site_code and r.referral_id = p.held_row.referral_id
-        group by p.delivery_id, p.line_number, p.held_row""", [extract, KNOWN_REFERRAL_RULE])
-    count = con.execute("select count(*) from releasable").fetchall()[0][0]
-    if not count:
+            on r.site_code = h.held_row.site_code and r.referral_id = h.held_row.referral_id
+        group by h.delivery_id, h.line_number, h.held_row""", [extract, KNOWN_REFERRAL_RULE])
+    if not con.execute("select count(*) from resolved").fetchall()[0][0]:
         return 0
-    con.execute(f"""
-        insert into raw.{extract} ({names}, _loaded_at)
-        select unnest(held_row), current_timestamp from releasable""")
     con.execute("""
         update ops.quarantine as q
         set released_at = current_timestamp, released_with_delivery_id = r.referral_delivery
-        from releasable as r
+        from resolved as r
         where q.delivery_id = r.delivery_id and q.line_number = r.line_number
-          and q.released_at is null""")
+          and q.rule = ? and q.released_at is null""", [KNOWN_REFERRAL_RULE])
+    # Rows no other reason holds go to raw.
     con.execute("""
-        update ops.loaded_files as f
-        set rows_loaded = f.rows_loaded + r.n,
-            rows_quarantined = f.rows_quarantined - r.n,
-            rows_released = f.rows_released + r.n
-        from (select delivery_id, count(*) as n from releasable group by delivery_id) as r
-        where f.delivery_id = r.delivery_id""")
+        create or replace temp table releasable as
+        select r.* from resolved as r
+        where not exists (
+            select 1 from ops.quarantine as q
+            where q.delivery_id = r.delivery_id and q.line_number = r.line_number
+              and q.released_at is null)""")
+    count = con.execute("select count(*) from releasable").fetchall()[0][0]
+    if count:
+        con.execute(f"""
+            insert into raw.{extract} ({names}, _loaded_at)
+            select unnest(held_row), current_timestamp from releasable""")
+        con.execute("""
+            update ops.loaded_files as f
+            set rows_loaded = f.rows_loaded + r.n,
+                rows_quarantined = f.rows_quarantined - r.n,
+                rows_released = f.rows_released + r.n
+            from (select delivery_id, count(*) as n from releasable group by delivery_id) as r
+            where f.delivery_id = r.delivery_id""")
     con.execute("drop table releasable")
+    con.execute("drop table resolved")
     return count

@@ -13,7 +13,8 @@ final as (
         rule_description,
         quarantined_at,
         released_at,
-        -- Held only for a referral that had not arrived, and released into raw when it did.
+        -- The reason no longer holds: the referral it lacked has arrived (the row itself went
+        -- to raw if no other reason held it).
         released_at is not null as is_released
     from quarantine
 )
