@@ -1,4 +1,4 @@
-"""A load killed mid-file leaves the warehouse as it was before that file; a resent record
+"""A load killed mid-batch leaves the warehouse as it was before that batch; a resent record
 with corrected fields replaces the old one in the marts while history stays in raw."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from carepath.pipeline import run_pipeline
 from carepath.settings import load_settings
 from extract_files import write_rows
 
-# Runs the real loader in a child process and SIGKILLs it inside the Nth file's transaction,
-# after its rows were inserted and before the commit.
+# Runs the real loader in a child process and SIGKILLs it inside a batch's transaction, once
+# the Nth file's ledger row was written and before the commit.
 KILL_DURING_COMMIT = """
 import os, signal, sys
 from carepath.ingest import ledger, loader
@@ -54,17 +54,20 @@ def _state(path) -> tuple:
 
 def test_a_kill_mid_load_loses_nothing_and_loads_nothing_twice(data_dir, demo_landing, tmp_path):
     shutil.copytree(demo_landing / "DEN", data_dir.landing_dir / "DEN")
+    referrals = len(list((data_dir.landing_dir / "DEN" / "referrals").glob("*.csv")))
+    # Killed inside the sessions batch's transaction, after two of its files were recorded:
+    # the referrals batch committed before it; nothing of the sessions batch did.
     killed = subprocess.run([sys.executable, "-c", KILL_DURING_COMMIT, str(data_dir.data_dir),
-                             "5"], capture_output=True, text=True)
+                             str(referrals + 2)], capture_output=True, text=True)
     assert killed.returncode == -9, killed.stderr[-2000:]
 
     (files, rows), raw, files_in_raw = _state(data_dir.warehouse_path)
-    assert files == 4 and files_in_raw == 4  # the fifth file's transaction never happened
-    assert sum(raw) == rows
+    assert files == referrals and files_in_raw == referrals
+    assert raw[1:] == (0, 0) and sum(raw) == rows
 
     resumed = load_new_files(data_dir)
     delivered = len(list(data_dir.landing_dir.rglob("*.csv")))
-    assert len(resumed.files) == delivered - 4 and resumed.already_loaded == 4
+    assert len(resumed.files) == delivered - referrals and resumed.already_loaded == referrals
 
     reference = data_dir.data_dir.parent / "reference"
     shutil.copytree(data_dir.landing_dir, reference / "landing")

@@ -2,11 +2,11 @@
 
 A run walks the landing folder (discover.py) and takes each entry the ledger has not settled.
 Files of one extract are staged together in canonical form, the Great Expectations gate judges
-all their rows at once, and then each file commits in one transaction: passing rows to
-`raw.<extract>`, failing rows to `ops.quarantine` with every rule they failed, and the file to
+all their rows at once, and the batch commits in one transaction: passing rows to
+`raw.<extract>`, failing rows to `ops.quarantine` with every rule they failed, and each file to
 the ledger. Referrals go first, then rows held for a referral that has now arrived are released
-(release.py), then sessions and outcomes. A crash before a file's commit leaves the warehouse as
-it was and the file unrecorded, so the next run takes it again.
+(release.py), then sessions and outcomes. A crash before a batch's commit leaves the warehouse as
+it was and its files unrecorded, so the next run takes them again.
 
 A problem with one file (unreadable, malformed, a site without a usable mapping) rejects that
 file with the reason and the run goes on with the others. Every loaded file reconciles:
@@ -188,10 +188,13 @@ def _reject_candidate(run: _Run, candidate: _Candidate, problem: str) -> None:
                **_ledger_facts(candidate))
 
 
-def _commit_file(run: _Run, candidate: _Candidate, verdict: Verdict) -> FileOutcome:
-    """One transaction: passing rows to raw, failing rows to quarantine, the file to the ledger."""
-    con, delivery = run.con, candidate.delivery
-    extract = delivery.extract
+def _commit_batch(run: _Run, staged: list[_Candidate], verdict: Verdict) -> None:
+    """One transaction for the batch: passing rows to raw, failing rows to quarantine, every
+    file to the ledger. One commit, not one per file: a run of hundreds of files would
+    otherwise spend more time committing than reading. A kill before the commit leaves none of
+    the batch recorded, so the next run takes it all again."""
+    con = run.con
+    extract = staged[0].delivery.extract
     stored = ", ".join(name for name, _ in canonical_columns(extract))
     lineage = ", ".join(name for name, _ in LINEAGE)
     failures = verdict.failures_table
@@ -205,34 +208,32 @@ def _commit_file(run: _Run, candidate: _Candidate, verdict: Verdict) -> FileOutc
                    NULL, NULL
             from {failures} as f
             inner join stage.{extract} as s
-                on s._delivery_id = f.delivery_id and s._line_number = f.line_number
-            where f.delivery_id = ?""", [extract, delivery.delivery_id])
+                on s._delivery_id = f.delivery_id and s._line_number = f.line_number""",
+                    [extract])
         con.execute(f"""
             insert into raw.{extract} ({lineage}, {stored}, _loaded_at)
             select {lineage}, {stored}, current_timestamp
             from stage.{extract} as s
-            where s._delivery_id = ?
-              and not exists (select 1 from {failures} as f
+            where not exists (select 1 from {failures} as f
                               where f.delivery_id = s._delivery_id
-                                and f.line_number = s._line_number)""",
-                    [delivery.delivery_id])
-        quarantined = con.execute(
-            f"select count(distinct line_number) from {failures} where delivery_id = ?",
-            [delivery.delivery_id]).fetchall()[0][0]
-        outcome = FileOutcome(delivery.relative, delivery.site_code, extract, "loaded",
-                              candidate.rows_in_file, candidate.rows_in_file - quarantined,
-                              quarantined)
-        run.ledger.record(delivery.delivery_id, candidate.entry, outcome,
-                          **{k: v for k, v in _ledger_facts(candidate).items()
-                             if k != "delivery_id"})
+                                and f.line_number = s._line_number)""")
+        quarantined = dict(con.execute(
+            f"select delivery_id, count(distinct line_number) from {failures} "
+            "group by delivery_id").fetchall())
+        for candidate in staged:
+            delivery = candidate.delivery
+            held = quarantined.get(delivery.delivery_id, 0)
+            outcome = FileOutcome(delivery.relative, delivery.site_code, extract, "loaded",
+                                  candidate.rows_in_file, candidate.rows_in_file - held, held)
+            facts = _ledger_facts(candidate)
+            run.ledger.record(facts.pop("delivery_id"), candidate.entry, outcome, **facts)
+            run.outcomes.append(outcome)
+            log.info("%s: loaded (%d rows, %d quarantined)", outcome.source_file,
+                     outcome.rows_loaded, outcome.rows_quarantined)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    log.info("%s: loaded (%d rows, %d quarantined)", outcome.source_file, outcome.rows_loaded,
-             outcome.rows_quarantined)
-    run.outcomes.append(outcome)
-    return outcome
 
 
 def _load_extract(run: _Run, gate: ValidationGate, extract: str,
@@ -252,8 +253,7 @@ def _load_extract(run: _Run, gate: ValidationGate, extract: str,
         staged.append(candidate)
     if staged:
         verdict = gate.validate(extract)
-        for candidate in staged:
-            _commit_file(run, candidate, verdict)
+        _commit_batch(run, staged, verdict)
         run.con.execute(f"drop table if exists {verdict.failures_table}")
     drop_stage(run.con, extract)
 
