@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,3 +188,11 @@ def rejected_files(published: Path) -> pd.DataFrame:
         from marts.fct_deliveries where status = 'rejected'
         order by delivered_date desc, source_file
     """)
+
+
+def failed_build(last_build: Path) -> dict | None:
+    """The latest dbt build's record when it failed (it published nothing), else None."""
+    if not last_build.exists():
+        return None
+    build = json.loads(last_build.read_text())
+    return None if build.get("success") else build

@@ -33,6 +33,12 @@ def _zipped(folder: str) -> bytes:
 
 
 st.title("Data quality: deliveries and the validation gate")
+failed_build = q.failed_build(settings.last_build_path)
+if failed_build is not None:
+    st.error(f"The latest build ({failed_build['finished_at']}) failed, so it was not published: "
+             "the figures below are from the last good publication.")
+    for failure in failed_build["failures"]:
+        st.markdown(f"- `{failure}`")
 if not published.exists():
     st.warning("No published marts yet. Run the pipeline (`make demo` or `carepath run`).")
     st.stop()

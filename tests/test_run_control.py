@@ -87,3 +87,42 @@ def test_a_corrected_file_beside_the_original_wins_by_arrival_not_by_name(data_d
     _stamp(corrected, 3)
     assert run_pipeline(data_dir).ok
     assert _current_first_seen(data_dir) == "2026-03-22 09:30:00"
+
+
+def test_a_row_that_slips_past_the_gate_is_named_and_the_last_publication_stays(
+        data_dir, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT
+
+    write_rows(data_dir.landing_dir, "ASH", "referrals", "r1.csv", [{}])
+    good = run_pipeline(data_dir)
+    assert good.published_to
+    published_at = data_dir.published_path.stat().st_mtime
+    # A row no gate rule caught (written straight into raw, as a gap in the rules would let
+    # through): seen before it was received, so a dbt test on the latency mart fails.
+    con = duckdb.connect(str(data_dir.warehouse_path))
+    con.execute("""insert into raw.referrals (_delivery_id, _source_file, _line_number,
+                       _delivery_order_key, referral_id, patient_key, site_code, priority,
+                       referred_at, received_at, first_seen_at, _loaded_at)
+                   values (99, 'ASH/referrals/slipped.csv', 7, 'z', 'SLIPPED', 'p', 'ASH',
+                           'routine', timestamp '2026-03-01', timestamp '2026-03-10',
+                           timestamp '2026-03-05', current_timestamp)""")
+    con.execute("insert into ops.loaded_files (delivery_id, source_file, status, rows_in_file, "
+                "rows_loaded, rows_quarantined, loaded_at) values "
+                "(99, 'ASH/referrals/slipped.csv', 'loaded', 1, 1, 0, current_timestamp)")
+    con.close()
+    failed = run_pipeline(data_dir)
+    assert not failed.ok and failed.published_to is None
+    named = [e for e in failed.errors if "referral_id=SLIPPED" in e]
+    assert named and "ASH/referrals/slipped.csv line 7" in named[0]
+    assert data_dir.published_path.stat().st_mtime == published_at  # the last good one stays
+    assert "last build: FAILED" in published_status(data_dir)[0]
+
+    monkeypatch.setenv("CAREPATH_DATA_DIR", str(data_dir.data_dir))
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("data_quality.py").run()
+    assert not at.exception
+    assert any("latest build" in e.value and "failed" in e.value for e in at.error)
+    assert any("referral_id=SLIPPED" in m.value for m in at.markdown)

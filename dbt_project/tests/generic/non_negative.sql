@@ -1,3 +1,4 @@
+{#- Whole rows, not just the column: a failure is traced to its records (site, key, file). -#}
 {% test non_negative(model, column_name) %}
-select {{ column_name }} from {{ model }} where {{ column_name }} < 0
+select * from {{ model }} where {{ column_name }} < 0
 {% endtest %}
