@@ -33,6 +33,18 @@ class Verdict:
     rows_failed_by_rule: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _FailingRowsCheck:
+    """How the gate finds one expectation's failing rows: `where` over `source`."""
+
+    rule: str
+    description: str
+    source: str
+    where: str
+    rendered: str  # SQL rendering the offending values
+    over_stage: bool = False
+
+
 class SuiteError(RuntimeError):
     """A suite that could not be evaluated: a bug in the rules, not in the data."""
 
@@ -171,20 +183,26 @@ class ValidationGate:
                           "line_number BIGINT, rule VARCHAR, description VARCHAR, "
                           "offending_value VARCHAR)")
         verdict = Verdict(table, expectations_evaluated=len(result.results))
+        checks = []
         for r in result.results:
             config = r.expectation_config
             rule = rule_name(config.type, config.kwargs, config.meta)
             problem = _evaluation_problem(r.exception_info)
             if problem:
                 raise SuiteError(f"{extract}: {rule} could not be evaluated: {problem}")
-            named = self._name_failing_rows(extract, table, rule, config)
-            counted = _gx_failing_count(r)
-            if named != counted:
+            checks.append((self._failing_rows_check(extract, rule, config), _gx_failing_count(r)))
+        named = self._count_failing_rows(extract, [check for check, _ in checks])
+        for (check, counted), found in zip(checks, named):
+            if found != counted:
                 raise SuiteError(
-                    f"{extract}: {rule}: Great Expectations counts {counted} failing rows, the "
-                    f"gate names {named}; refusing to load until the rule is fixed")
-            if named:
-                verdict.rows_failed_by_rule[rule] = named
+                    f"{extract}: {check.rule}: Great Expectations counts {counted} failing rows, "
+                    f"the gate finds {found}; refusing to load until the rule is fixed")
+            if found:
+                self._con.execute(
+                    f"insert into {table} select distinct _delivery_id, _line_number, ?, ?, "
+                    f"{check.rendered} from {check.source} as failing where {check.where}",
+                    [check.rule, check.description])
+                verdict.rows_failed_by_rule[check.rule] = found
         return verdict
 
     def _fresh_snapshot(self) -> None:
@@ -198,7 +216,7 @@ class ValidationGate:
         if connection is not None:
             connection.rollback()
 
-    def _name_failing_rows(self, extract: str, table: str, rule: str, config) -> int:
+    def _failing_rows_check(self, extract: str, rule: str, config) -> "_FailingRowsCheck":
         description = config.description or rule
         if config.type == "unexpected_rows_expectation":
             # Substituted exactly as GX does (str.format), so `{{`/`}}` escape literal braces.
@@ -212,19 +230,30 @@ class ValidationGate:
             rendered = ("concat_ws(', ', " + ", ".join(
                 f"'{c}=' || coalesce(cast(\"{c}\" as varchar), 'NULL')" for c in shown) + ")"
                         if shown else "NULL")
-            source = f"({query})"
-            where = "true"
-        else:
-            try:
-                predicate = row_predicate(config.type, config.kwargs)
-            except UnsupportedExpectation as exc:
-                raise SuiteError(f"{extract}: {rule}: {exc}") from exc
-            source, where, rendered = f"stage.{extract}", predicate.where, predicate.shown
-        before = self._con.execute(f"select count(*) from {table}").fetchall()[0][0]
-        self._con.execute(
-            f"insert into {table} select distinct _delivery_id, _line_number, ?, ?, {rendered} "
-            f"from {source} as failing where {where}", [rule, description])
-        return self._con.execute(f"select count(*) from {table}").fetchall()[0][0] - before
+            return _FailingRowsCheck(rule, description, f"({query})", "true", rendered)
+        try:
+            predicate = row_predicate(config.type, config.kwargs)
+        except UnsupportedExpectation as exc:
+            raise SuiteError(f"{extract}: {rule}: {exc}") from exc
+        return _FailingRowsCheck(rule, description, f"stage.{extract}", predicate.where,
+                                 predicate.shown, over_stage=True)
+
+    def _count_failing_rows(self, extract: str, checks: list["_FailingRowsCheck"]) -> list[int]:
+        """Failing rows per check: every predicate over the staged table in one scan (a staged
+        row is one (delivery, line)), each query rule on its own."""
+        counts: dict[int, int] = {}
+        on_stage = [(i, c) for i, c in enumerate(checks) if c.over_stage]
+        if on_stage:
+            row = self._con.execute(
+                "select " + ", ".join(f"count(*) filter (where {c.where})" for _, c in on_stage)
+                + f" from stage.{extract}").fetchall()[0]
+            counts.update({i: n for (i, _), n in zip(on_stage, row)})
+        for i, check in enumerate(checks):
+            if not check.over_stage:
+                counts[i] = self._con.execute(
+                    f"select count(*) from (select distinct _delivery_id, _line_number "
+                    f"from {check.source} as failing)").fetchall()[0][0]
+        return [counts[i] for i in range(len(checks))]
 
     def close(self) -> None:
         if self._datasource is not None:
