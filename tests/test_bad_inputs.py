@@ -93,6 +93,8 @@ def test_bad_input(case, data_dir: Settings, tmp_path, monkeypatch):
     _setup(data_dir.landing_dir, tmp_path, spec.get("setup", []))
 
     report = load_new_files(data_dir)
+    # Every entry is judged once: the next run finds nothing left to judge.
+    assert load_new_files(data_dir).files == []
     got = {f.source_file: f for f in report.files}
     expected = _expected_files(case)
     assert sorted(got) == sorted(expected), [(f.source_file, f.status, f.reason) for f in report.files]

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
+from pathlib import Path
 
 import duckdb
 
@@ -126,3 +128,64 @@ def test_a_row_that_slips_past_the_gate_is_named_and_the_last_publication_stays(
     assert not at.exception
     assert any("latest build" in e.value and "failed" in e.value for e in at.error)
     assert any("referral_id=SLIPPED" in m.value for m in at.markdown)
+
+
+def test_a_file_rejected_for_its_sites_mapping_loads_once_the_mapping_is_fixed(
+        data_dir, tmp_path, monkeypatch):
+    mappings = tmp_path / "mappings"
+    mappings.mkdir()
+    (mappings / "ASH.yml").write_text("site_code: ASH\nfile: {delimiter: ',,'}\n")
+    monkeypatch.setenv("CAREPATH_MAPPINGS_DIR", str(mappings))
+    write_rows(data_dir.landing_dir, "ASH", "referrals", "r.csv", [{}])
+    [rejected] = load_new_files(data_dir, create_key=True).files
+    assert rejected.status == "rejected" and "file.delimiter" in rejected.reason
+    assert load_new_files(data_dir).files == []  # not retried while the mapping is unchanged
+    (mappings / "ASH.yml").write_text("site_code: ASH\nfile: {delimiter: ','}\n")
+    [retried] = load_new_files(data_dir).files
+    assert (retried.status, retried.rows_loaded) == ("loaded", 1)
+    con = duckdb.connect(str(data_dir.warehouse_path), read_only=True)
+    try:
+        attempts = con.execute("select status from ops.loaded_files where source_file = "
+                               "'ASH/referrals/r.csv' order by delivery_id").fetchall()
+    finally:
+        con.close()
+    assert attempts == [("rejected",), ("loaded",)]  # both attempts stay in the ledger
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_killing_a_run_kills_its_dbt_build(data_dir):
+    write_rows(data_dir.landing_dir, "ASH", "referrals", "r.csv", [{}])
+    run = subprocess.Popen([str(BIN / "carepath"), "run", "--data-dir", str(data_dir.data_dir)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    dbt = []
+    while not dbt and time.monotonic() < deadline and run.poll() is None:
+        dbt = [c for c in _children(run.pid)
+               if b"dbt" in Path(f"/proc/{c}/cmdline").read_bytes()]
+        time.sleep(0.2)
+    assert dbt, "the run never started dbt"
+    run.kill()
+    run.wait()
+    deadline = time.monotonic() + 20
+    while any(_alive(pid) for pid in dbt) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in dbt), "dbt outlived the run that started it"
+    assert not data_dir.published_path.exists()

@@ -60,10 +60,6 @@ class LoadReport:
     def files_rejected(self) -> int:
         return sum(f.status == "rejected" for f in self.files)
 
-    @property
-    def warehouse_changed(self) -> bool:
-        return self.rows_loaded > 0
-
     def as_dict(self) -> dict:
         return {"files": [f.as_dict() for f in self.files], "already_loaded": self.already_loaded,
                 "waiting": [{"file": f, "why": why} for f, why in self.waiting],
@@ -120,11 +116,12 @@ class _Run:
 def _judge_entry(run: _Run, entry: LandingEntry) -> _Candidate | None:
     """Settle an entry that will not be loaded; return the ones to stage."""
     site, extract = landed_site_and_extract(entry.relative)
+    mapping_sha = run.mappings.fingerprint(site)
     if entry.kind in ("ignored", "refused", "misplaced"):
         status = "ignored" if entry.kind == "ignored" else "rejected"
-        run.settle(entry, FileOutcome(entry.relative, site, extract, status, reason=entry.reason))
+        run.settle(entry, FileOutcome(entry.relative, site, extract, status, reason=entry.reason),
+                   mapping_sha256=mapping_sha)
         return None
-    mapping_sha = run.mappings.fingerprint(site)
     try:
         sha = file_sha256(entry.path)
     except OSError as exc:
@@ -135,7 +132,7 @@ def _judge_entry(run: _Run, entry: LandingEntry) -> _Candidate | None:
     first = run.ledger.loaded_as(sha)
     if first is not None:
         run.settle(entry, FileOutcome(entry.relative, site, extract, "duplicate",
-                                      reason=f"same bytes as {first}, already loaded"), sha=sha)
+                                      reason=f"same bytes as {first}"), sha=sha)
         return None
     problem = _placement_problem(run, site, extract, entry)
     mapping = run.mappings.usable.get(site) if site else None
