@@ -122,6 +122,7 @@ print("LOAD_GATE_RESULT " + json.dumps({
     "files_by_status": dict(sorted(files_by_status.items())),
     "files_rejected": r.files_rejected, "already_loaded": r.already_loaded,
     "import_s": imported - started, "load_s": done - imported,
+    "phase_s": getattr(r, "seconds", {}),
     "carepath_dir": str(pathlib.Path(carepath.__file__).parent),
     **_peak_rss_kib()}), flush=True)
 """
@@ -510,6 +511,10 @@ def detail_lines(results: list[SizeResult]) -> list[str]:
                              f"{d['rows_quarantined']:,} quarantined; files: {files or 'none'}, "
                              f"{d['already_loaded']} already in the ledger; imports "
                              f"{d['import_s']:.2f} s, load_new_files {d['load_s']:.2f} s")
+                phases = sorted((d.get("phase_s") or {}).items(), key=lambda kv: -kv[1])
+                if phases:
+                    lines.append("  - where the time goes: " + "; ".join(
+                        f"{phase} {seconds:.1f} s" for phase, seconds in phases))
     return lines
 
 

@@ -18,9 +18,12 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from time import perf_counter
+from typing import Iterator
 
 import duckdb
 
@@ -33,7 +36,7 @@ from carepath.ingest.mapping import SiteMapping, SiteMappings, load_site_mapping
 from carepath.ingest.records import rows_in_unloadable_file
 from carepath.ingest.release import release_held_rows
 from carepath.ingest.stage import (Delivery, FileRejected, create_stage, drop_stage,
-                                   stage_file)
+                                   stage_files)
 from carepath.settings import Settings
 from carepath.validate.gate import ValidationGate, Verdict
 from carepath.warehouse import LINEAGE, canonical_columns, connect, ensure_schema
@@ -47,6 +50,7 @@ class LoadReport:
     already_loaded: int
     waiting: list[tuple[str, str]] = field(default_factory=list)  # (file, why) for next run
     rows_released: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per phase
 
     @property
     def rows_loaded(self) -> int:
@@ -64,7 +68,8 @@ class LoadReport:
         return {"files": [f.as_dict() for f in self.files], "already_loaded": self.already_loaded,
                 "waiting": [{"file": f, "why": why} for f, why in self.waiting],
                 "rows_loaded": self.rows_loaded, "rows_quarantined": self.rows_quarantined,
-                "rows_released": self.rows_released, "files_rejected": self.files_rejected}
+                "rows_released": self.rows_released, "files_rejected": self.files_rejected,
+                "seconds": {k: round(v, 3) for k, v in self.seconds.items()}}
 
 
 @dataclass
@@ -81,8 +86,9 @@ class _Run:
     """One load: the connection, ledger, mappings and settings every step needs."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings,
-                 mappings: SiteMappings):
+                 mappings: SiteMappings, seconds: dict[str, float]):
         self.con = con
+        self.seconds = seconds
         self.settings = settings
         self.mappings = mappings
         self.ledger = Ledger(con)
@@ -99,6 +105,15 @@ class _Run:
         self.ledger.record(facts.pop("delivery_id", None) or self.ledger.take_id(), entry,
                            outcome, **facts)
         self.outcomes.append(outcome)
+
+    @contextmanager
+    def timed(self, phase: str) -> Iterator[None]:
+        """Adds the wall time of the block to the phase (the benchmark reports them)."""
+        start = perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[phase] = self.seconds.get(phase, 0.0) + perf_counter() - start
 
     def read_link(self, delivery_id: int, entry: LandingEntry) -> Path:
         """A hard link (or copy) of the landed file under a plain name: DuckDB reads a path as a
@@ -235,22 +250,29 @@ def _commit_batch(run: _Run, staged: list[_Candidate], verdict: Verdict) -> None
 
 def _load_extract(run: _Run, gate: ValidationGate, extract: str,
                   candidates: list[_Candidate]) -> None:
-    """Stage a batch of new files of one extract, judge them in one suite run, commit each."""
+    """Stage a batch of new files of one extract, judge them in one suite run, commit it."""
     create_stage(run.con, extract)
-    staged: list[_Candidate] = []
+    by_site: dict[str, list[_Candidate]] = {}
     for candidate in candidates:
-        try:
-            candidate.rows_in_file = stage_file(run.con, candidate.delivery, candidate.mapping,
-                                                run.earliest, run.tolerance)
-        except FileRejected as exc:
-            run.con.execute(f"delete from stage.{extract} where _delivery_id = ?",
-                            [candidate.delivery.delivery_id])
-            _reject_candidate(run, candidate, exc.problem)
-            continue
-        staged.append(candidate)
+        by_site.setdefault(candidate.delivery.site_code, []).append(candidate)
+    staged: list[_Candidate] = []
+    for site_candidates in by_site.values():
+        with run.timed("stage (read, map, parse, pseudonymise, count)"):
+            results = stage_files(run.con, [c.delivery for c in site_candidates],
+                                  site_candidates[0].mapping, run.earliest, run.tolerance)
+        for candidate in site_candidates:
+            result = results[candidate.delivery.delivery_id]
+            if isinstance(result, FileRejected):
+                _reject_candidate(run, candidate, result.problem)
+                continue
+            candidate.rows_in_file = result
+            staged.append(candidate)
     if staged:
         verdict = gate.validate(extract)
-        _commit_batch(run, staged, verdict)
+        for phase, seconds in verdict.seconds.items():
+            run.seconds[phase] = run.seconds.get(phase, 0.0) + seconds
+        with run.timed("commit (raw, quarantine, ledger)"):
+            _commit_batch(run, staged, verdict)
         run.con.execute(f"drop table if exists {verdict.failures_table}")
     drop_stage(run.con, extract)
 
@@ -264,29 +286,32 @@ def load_new_files(settings: Settings, create_key: bool = False) -> LoadReport:
         con.execute("set enable_progress_bar = false")
         ensure_schema(con)
         pseudonym.register(con, key)
-        run = _Run(con, settings, mappings)
+        run = _Run(con, settings, mappings, report.seconds)
         batches: dict[str, list[_Candidate]] = {e: [] for e in EXTRACTS}
-        for entry in scan_landing(settings.landing_dir, settings.patience):
-            site, _ = landed_site_and_extract(entry.relative)
-            if entry.kind == "waiting":
-                report.waiting.append((entry.relative, entry.reason))
-                continue
-            if run.ledger.unchanged(entry, mappings.fingerprint(site)):
-                report.already_loaded += 1
-                continue
-            candidate = _judge_entry(run, entry)
-            if candidate is not None:
-                batches[candidate.delivery.extract].append(candidate)
+        with run.timed("scan and hash"):
+            for entry in scan_landing(settings.landing_dir, settings.patience):
+                site, _ = landed_site_and_extract(entry.relative)
+                if entry.kind == "waiting":
+                    report.waiting.append((entry.relative, entry.reason))
+                    continue
+                if run.ledger.unchanged(entry, mappings.fingerprint(site)):
+                    report.already_loaded += 1
+                    continue
+                candidate = _judge_entry(run, entry)
+                if candidate is not None:
+                    batches[candidate.delivery.extract].append(candidate)
         gate = ValidationGate(con, settings.expectations_dir, settings.gx_dir / "data_docs")
         try:
             for extract in EXTRACTS:
                 if batches[extract]:
                     _load_extract(run, gate, extract, batches[extract])
                 if extract == "referrals":
-                    report.rows_released = release_held_rows(con)
+                    with run.timed("release held rows"):
+                        report.rows_released = release_held_rows(con)
         finally:
             gate.close()
             shutil.rmtree(settings.work_dir, ignore_errors=True)
-        con.execute("checkpoint")
+        with run.timed("checkpoint"):
+            con.execute("checkpoint")
     report.files = run.outcomes
     return report

@@ -105,8 +105,9 @@ def _typed(expr: str, kind: str, fmt: str, timezone: str) -> str:
     return expr
 
 
-def stage_select(delivery: Delivery, mapping: SiteMapping, header: list[str],
-                 earliest: datetime, future_tolerance: timedelta) -> str:
+def check_header(delivery: Delivery, mapping: SiteMapping, header: list[str]) -> None:
+    """Refuse a file whose header lacks a required column, holds a cell that is no column name,
+    or carries a direct identifier the mapping does not drop."""
     em = mapping.extract(delivery.extract)
     present = set(header)
     missing = [c.name for c in COLUMNS[delivery.extract]
@@ -127,8 +128,14 @@ def stage_select(delivery: Delivery, mapping: SiteMapping, header: list[str],
                            + f"; remove them at source or list them under "
                            f"extracts.{delivery.extract}.drop in the site's mapping")
 
+
+def _canonical_selects(extract: str, mapping: SiteMapping,
+                       header: list[str]) -> tuple[list[str], str]:
+    """The canonical columns as SQL over the site's columns, and the `_parse_failures` column."""
+    em = mapping.extract(extract)
+    present = set(header)
     selects, failures = [], []
-    for col in COLUMNS[delivery.extract]:
+    for col in COLUMNS[extract]:
         source = em.source_column(col.name)
         cell = _cell(source if source in present else None)
         if col.name in em.codes:
@@ -145,20 +152,51 @@ def stage_select(delivery: Delivery, mapping: SiteMapping, header: list[str],
                             f"then {_sql_str(col.name)} end")
     parse_failures = (f"nullif(concat_ws(', ', {', '.join(failures)}), '')"
                       if failures else "NULL")
+    return selects, parse_failures
+
+
+def stage_select(deliveries: list[Delivery], mapping: SiteMapping, header: list[str],
+                 earliest: datetime, future_tolerance: timedelta) -> str:
+    """One SELECT reading files of one site and extract that share a header, in one scan."""
+    extract = deliveries[0].extract
+    selects, parse_failures = _canonical_selects(extract, mapping, header)
     columns = ", ".join(f"{_sql_str(h)}: 'VARCHAR'" for h in header)
-    reader = (f"read_csv({_sql_str(str(delivery.read_path))}, header=true, auto_detect=false, "
+    paths = ", ".join(_sql_str(str(d.read_path)) for d in deliveries)
+    reader = (f"read_csv([{paths}], header=true, auto_detect=false, "
               f"delim={_sql_str(mapping.delimiter)}, quote='\"', escape='\"', "
               f"encoding={_sql_str(mapping.encoding)}, skip={mapping.skip_lines}, "
-              f"columns={{{columns}}}, max_line_size=67108864)")
-    latest = delivery.delivered_at + future_tolerance
+              f"columns={{{columns}}}, max_line_size=67108864, filename='_carepath_file')")
+    files = ", ".join(
+        f"({_sql_str(str(d.read_path))}, {d.delivery_id}, {_sql_str(d.relative)}, "
+        f"{_sql_str(d.order_key)}, "
+        f"TIMESTAMP {_sql_str((d.delivered_at + future_tolerance).isoformat(sep=' '))})"
+        for d in deliveries)
     # Column order must match stage_columns(): lineage, canonical, then the gate's helpers.
-    # Row k (1-based) of a file whose rows are one line each starts on line k + 1 + skip_lines;
-    # check_row_count() corrects this when values hold line breaks.
-    return (f"select {delivery.delivery_id}, {_sql_str(delivery.relative)}, "
-            f"row_number() over () + 1 + {mapping.skip_lines}, {_sql_str(delivery.order_key)}, "
-            f"{', '.join(selects)}, {parse_failures}, {_sql_str(delivery.site_code)}, "
-            f"TIMESTAMP {_sql_str(earliest.isoformat(sep=' '))}, "
-            f"TIMESTAMP {_sql_str(latest.isoformat(sep=' '))} from {reader}")
+    # Rows come in file order, so a row's number within its file is its position in the scan
+    # minus its file's first position; row k (1-based) of a file whose rows are one line each
+    # starts on line k + 1 + skip_lines (check_row_count() corrects this when values hold
+    # line breaks).
+    return f"""
+        with files (read_path, delivery_id, relative, order_key, latest_plausible_at) as (
+            values {files}
+        ),
+
+        scanned as (
+            select *, row_number() over () as _position from {reader}
+        ),
+
+        numbered as (
+            select *,
+                   _position - min(_position) over (partition by _carepath_file) + 2
+                       + {mapping.skip_lines} as _line
+            from scanned
+        )
+
+        select f.delivery_id, f.relative, n._line, f.order_key, {', '.join(selects)},
+               {parse_failures}, {_sql_str(deliveries[0].site_code)},
+               TIMESTAMP {_sql_str(earliest.isoformat(sep=' '))}, f.latest_plausible_at
+        from numbered as n
+        inner join files as f on n._carepath_file = f.read_path"""
 
 
 def create_stage(con: duckdb.DuckDBPyConnection, extract: str) -> None:
@@ -170,21 +208,62 @@ def drop_stage(con: duckdb.DuckDBPyConnection, extract: str) -> None:
     con.execute(f"drop table if exists stage.{extract}")
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, delivery: Delivery, mapping: SiteMapping,
-               earliest: datetime, future_tolerance: timedelta) -> int:
-    """Append the file to `stage.<extract>`; returns its row count, checked independently."""
-    header = read_header(delivery, mapping)
-    sql = stage_select(delivery, mapping, header, earliest, future_tolerance)
-    table = f"stage.{delivery.extract}"
+def stage_files(con: duckdb.DuckDBPyConnection, deliveries: list[Delivery],
+                mapping: SiteMapping, earliest: datetime,
+                future_tolerance: timedelta) -> dict[int, int | FileRejected]:
+    """Append files of one site and extract to `stage.<extract>`. Files sharing a header are
+    read in one scan (hundreds of small files cost one statement, not hundreds); a group that
+    fails is read again file by file so that only the bad file is refused. Returns, per
+    delivery id, its row count (checked independently) or why the file is refused."""
+    results: dict[int, int | FileRejected] = {}
+    groups: dict[tuple[str, ...], list[Delivery]] = {}
+    for delivery in deliveries:
+        try:
+            header = read_header(delivery, mapping)
+            check_header(delivery, mapping, header)
+        except FileRejected as exc:
+            results[delivery.delivery_id] = exc
+            continue
+        groups.setdefault(tuple(header), []).append(delivery)
+    for header, group in groups.items():
+        try:
+            results.update(_stage_group(con, group, mapping, list(header), earliest,
+                                        future_tolerance))
+        except FileRejected as exc:
+            if len(group) == 1:
+                results[group[0].delivery_id] = exc
+                continue
+            for delivery in group:
+                try:
+                    results.update(_stage_group(con, [delivery], mapping, list(header),
+                                                earliest, future_tolerance))
+                except FileRejected as single:
+                    results[delivery.delivery_id] = single
+    return results
+
+
+def _stage_group(con: duckdb.DuckDBPyConnection, group: list[Delivery], mapping: SiteMapping,
+                 header: list[str], earliest: datetime,
+                 future_tolerance: timedelta) -> dict[int, int]:
+    """Stage the group, or none of it: any failure removes the group's rows and raises."""
+    table = f"stage.{group[0].extract}"
+    ids = [d.delivery_id for d in group]
     try:
-        con.execute(f"insert into {table} {sql}")
-    except duckdb.Error as exc:
-        raise FileRejected(delivery.read_path,
-                           f"unreadable: {str(exc).splitlines()[0]}") from exc
-    rows = con.execute(f"select count(*) from {table} where _delivery_id = ?",
-                       [delivery.delivery_id]).fetchall()[0][0]
-    check_row_count(con, delivery, mapping, rows)
-    return rows
+        try:
+            con.execute(f"insert into {table} "
+                        + stage_select(group, mapping, header, earliest, future_tolerance))
+        except duckdb.Error as exc:
+            raise FileRejected(group[0].read_path,
+                               f"unreadable: {str(exc).splitlines()[0]}") from exc
+        counts = dict(con.execute(
+            f"select _delivery_id, count(*) from {table} "
+            "where list_contains(?, _delivery_id) group by _delivery_id", [ids]).fetchall())
+        for delivery in group:
+            check_row_count(con, delivery, mapping, counts.get(delivery.delivery_id, 0))
+    except FileRejected:
+        con.execute(f"delete from {table} where list_contains(?, _delivery_id)", [ids])
+        raise
+    return {d.delivery_id: counts.get(d.delivery_id, 0) for d in group}
 
 
 def check_row_count(con: duckdb.DuckDBPyConnection, delivery: Delivery, mapping: SiteMapping,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+from time import perf_counter
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -31,6 +32,7 @@ class Verdict:
     failures_table: str  # (delivery_id, line_number, rule, description, offending_value)
     expectations_evaluated: int = 0
     rows_failed_by_rule: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per phase
 
 
 @dataclass(frozen=True)
@@ -174,9 +176,12 @@ class ValidationGate:
 
     def validate(self, extract: str, parameters: dict | None = None) -> Verdict:
         """Judge `stage.<extract>`; `parameters` fill the suite's `$PARAMETER` placeholders."""
+        started = perf_counter()
         checkpoint = self._checkpoint(extract)
+        set_up = perf_counter()
         self._fresh_snapshot()
         run = checkpoint.run(expectation_parameters=parameters or {})
+        judged = perf_counter()
         [result] = run.run_results.values()
         table = f"stage.{extract}_failures"
         self._con.execute(f"create or replace table {table} (delivery_id BIGINT, "
@@ -203,6 +208,9 @@ class ValidationGate:
                     f"{check.rendered} from {check.source} as failing where {check.where}",
                     [check.rule, check.description])
                 verdict.rows_failed_by_rule[check.rule] = found
+        verdict.seconds = {"gate: Great Expectations import and set-up": set_up - started,
+                           "gate: Great Expectations judging (and data docs)": judged - set_up,
+                           "gate: naming every failing row": perf_counter() - judged}
         return verdict
 
     def _fresh_snapshot(self) -> None:
