@@ -24,11 +24,12 @@ export AIRFLOW_HOME := $(abspath .airflow)
 export AIRFLOW__CORE__DAGS_FOLDER := $(abspath dags)
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: help env demo pipeline dashboard test browser clean
+.PHONY: help env demo pipeline dashboard test browser bench-load clean
 
 help:
 	@echo "make demo   - set up, generate demo data, run the pipeline through Airflow, serve the dashboard on :$(PORT)"
 	@echo "make test   - set up and run the whole test suite"
+	@echo "make bench-load - measure load and gate at 1 M and 10 M session rows (minutes)"
 	@echo "make clean  - remove generated data, the Airflow home and the environments"
 
 $(UV):
@@ -68,6 +69,11 @@ browser:
 
 test: env browser
 	$(BIN)/pytest
+
+# Load and gate at 1 M and 10 M session rows against DuckDB reading the same files: a
+# measurement, not a test (it takes minutes); writes benchmarks/load_gate_report.md.
+bench-load: env
+	CAREPATH_SETTLE_SECONDS=0 $(BIN)/python benchmarks/load_gate.py
 
 clean:
 	rm -rf $(DATA) $(AIRFLOW_HOME) $(VENV) $(TOOLS)

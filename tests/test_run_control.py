@@ -42,23 +42,23 @@ def test_a_load_whose_build_never_published_is_built_by_the_next_run(data_dir):
     assert "STALE: rows were loaded" in published_status(data_dir)[0]
     retried = run_pipeline(data_dir)  # nothing new lands, yet it must build and publish
     assert retried.load.files == [] and retried.build is not None and retried.published_to
-    con = duckdb.connect(str(data_dir.published_path), read_only=True)
-    try:
-        ids = con.execute("select referral_id from marts.fct_referral_latency "
-                          "order by 1").fetchall()
-    finally:
-        con.close()
+    ids = _rows(data_dir.published_path,
+                "select referral_id from marts.fct_referral_latency order by 1")
     assert ids == [("T-R1",), ("T-R2",)]
     assert "freshness: up to date" in published_status(data_dir)[0]
 
 
-def _current_first_seen(settings) -> str:
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+def _rows(path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(path), read_only=True)
     try:
-        return con.execute("select cast(first_seen_at as varchar) from staging.stg_referrals "
-                           "where referral_id = 'T-R1'").fetchall()[0][0]
+        return con.execute(sql).fetchall()
     finally:
         con.close()
+
+
+def _current_first_seen(settings) -> str:
+    return _rows(settings.warehouse_path, "select cast(first_seen_at as varchar) "
+                 "from staging.stg_referrals where referral_id = 'T-R1'")[0][0]
 
 
 def _stamp(path, day: int) -> None:
@@ -143,12 +143,8 @@ def test_a_file_rejected_for_its_sites_mapping_loads_once_the_mapping_is_fixed(
     (mappings / "ASH.yml").write_text("site_code: ASH\nfile: {delimiter: ','}\n")
     [retried] = load_new_files(data_dir).files
     assert (retried.status, retried.rows_loaded) == ("loaded", 1)
-    con = duckdb.connect(str(data_dir.warehouse_path), read_only=True)
-    try:
-        attempts = con.execute("select status from ops.loaded_files where source_file = "
-                               "'ASH/referrals/r.csv' order by delivery_id").fetchall()
-    finally:
-        con.close()
+    attempts = _rows(data_dir.warehouse_path, "select status from ops.loaded_files where "
+                     "source_file = 'ASH/referrals/r.csv' order by delivery_id")
     assert attempts == [("rejected",), ("loaded",)]  # both attempts stay in the ledger
 
 

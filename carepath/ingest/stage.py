@@ -1,7 +1,8 @@
-"""Read one landed file into `stage.<extract>` in canonical form, or reject the whole file.
+"""Read landed files into `stage.<extract>` in canonical form, or reject a file whole.
 
-The file is read by DuckDB (no pandas): every cell as text, then renamed, recoded, parsed and
-pseudonymised in one SELECT built from the site's mapping. A cell that does not parse becomes
+Files are read by DuckDB (no pandas), those of one site sharing a header in one scan: every cell
+as text, then renamed, recoded, parsed and pseudonymised in one SELECT built from the site's
+mapping. A cell that does not parse becomes
 NULL and its column is named in `_parse_failures`; whether that sinks the row is the Great
 Expectations suite's decision, not this module's.
 """
@@ -19,7 +20,7 @@ import duckdb
 from carepath.contract import COLUMNS
 from carepath.ingest.mapping import SiteMapping
 from carepath.ingest.pseudonym import SQL_FUNCTION
-from carepath.ingest.records import count_records
+from carepath.ingest.records import count_line_breaks, count_records
 from carepath.warehouse import SQL_TYPES, stage_columns
 
 
@@ -156,8 +157,10 @@ def _canonical_selects(extract: str, mapping: SiteMapping,
 
 
 def stage_select(deliveries: list[Delivery], mapping: SiteMapping, header: list[str],
-                 earliest: datetime, future_tolerance: timedelta) -> str:
-    """One SELECT reading files of one site and extract that share a header, in one scan."""
+                 earliest: datetime, future_tolerance: timedelta,
+                 rows_before: list[int] | None = None) -> str:
+    """One SELECT reading files of one site and extract that share a header, in one scan.
+    `rows_before[i]`: data rows of the files before file i in the scan (none for one file)."""
     extract = deliveries[0].extract
     selects, parse_failures = _canonical_selects(extract, mapping, header)
     columns = ", ".join(f"{_sql_str(h)}: 'VARCHAR'" for h in header)
@@ -166,37 +169,32 @@ def stage_select(deliveries: list[Delivery], mapping: SiteMapping, header: list[
               f"delim={_sql_str(mapping.delimiter)}, quote='\"', escape='\"', "
               f"encoding={_sql_str(mapping.encoding)}, skip={mapping.skip_lines}, "
               f"columns={{{columns}}}, max_line_size=67108864, filename='_carepath_file')")
+    rows_before = rows_before or [0] * len(deliveries)
     files = ", ".join(
         f"({_sql_str(str(d.read_path))}, {d.delivery_id}, {_sql_str(d.relative)}, "
         f"{_sql_str(d.order_key)}, "
-        f"TIMESTAMP {_sql_str((d.delivered_at + future_tolerance).isoformat(sep=' '))})"
-        for d in deliveries)
+        f"TIMESTAMP {_sql_str((d.delivered_at + future_tolerance).isoformat(sep=' '))}, {before})"
+        for d, before in zip(deliveries, rows_before))
     # Column order must match stage_columns(): lineage, canonical, then the gate's helpers.
-    # Rows come in file order, so a row's number within its file is its position in the scan
-    # minus its file's first position; row k (1-based) of a file whose rows are one line each
-    # starts on line k + 1 + skip_lines (check_row_count() corrects this when values hold
-    # line breaks).
+    # Rows come in file order, so row k (1-based) of a file is at scan position
+    # k + rows_before; in a file whose rows are one line each it starts on line
+    # k + 1 + skip_lines (check_row_count() renumbers a file whose values hold line breaks).
     return f"""
-        with files (read_path, delivery_id, relative, order_key, latest_plausible_at) as (
+        with files (read_path, delivery_id, relative, order_key, latest_plausible_at,
+                    rows_before) as (
             values {files}
         ),
 
         scanned as (
             select *, row_number() over () as _position from {reader}
-        ),
-
-        numbered as (
-            select *,
-                   _position - min(_position) over (partition by _carepath_file) + 2
-                       + {mapping.skip_lines} as _line
-            from scanned
         )
 
-        select f.delivery_id, f.relative, n._line, f.order_key, {', '.join(selects)},
-               {parse_failures}, {_sql_str(deliveries[0].site_code)},
+        select f.delivery_id, f.relative, s._position - f.rows_before + 1 + {mapping.skip_lines},
+               f.order_key, {', '.join(selects)}, {parse_failures},
+               {_sql_str(deliveries[0].site_code)},
                TIMESTAMP {_sql_str(earliest.isoformat(sep=' '))}, f.latest_plausible_at
-        from numbered as n
-        inner join files as f on n._carepath_file = f.read_path"""
+        from scanned as s
+        inner join files as f on s._carepath_file = f.read_path"""
 
 
 def create_stage(con: duckdb.DuckDBPyConnection, extract: str) -> None:
@@ -213,8 +211,9 @@ def stage_files(con: duckdb.DuckDBPyConnection, deliveries: list[Delivery],
                 future_tolerance: timedelta) -> dict[int, int | FileRejected]:
     """Append files of one site and extract to `stage.<extract>`. Files sharing a header are
     read in one scan (hundreds of small files cost one statement, not hundreds); a group that
-    fails is read again file by file so that only the bad file is refused. Returns, per
-    delivery id, its row count (checked independently) or why the file is refused."""
+    fails, or whose files are not one row per line, is read again file by file, so that only a
+    bad file is refused and line numbers stay exact. Returns, per delivery id, its row count
+    (checked independently) or why the file is refused."""
     results: dict[int, int | FileRejected] = {}
     groups: dict[tuple[str, ...], list[Delivery]] = {}
     for delivery in deliveries:
@@ -226,44 +225,67 @@ def stage_files(con: duckdb.DuckDBPyConnection, deliveries: list[Delivery],
             continue
         groups.setdefault(tuple(header), []).append(delivery)
     for header, group in groups.items():
-        try:
-            results.update(_stage_group(con, group, mapping, list(header), earliest,
-                                        future_tolerance))
-        except FileRejected as exc:
-            if len(group) == 1:
-                results[group[0].delivery_id] = exc
+        if len(group) > 1:
+            staged = _stage_lines_group(con, group, mapping, list(header), earliest,
+                                        future_tolerance)
+            if staged is not None:
+                results.update(staged)
                 continue
-            for delivery in group:
-                try:
-                    results.update(_stage_group(con, [delivery], mapping, list(header),
-                                                earliest, future_tolerance))
-                except FileRejected as single:
-                    results[delivery.delivery_id] = single
+        for delivery in group:
+            try:
+                results[delivery.delivery_id] = _stage_one(con, delivery, mapping, list(header),
+                                                           earliest, future_tolerance)
+            except FileRejected as exc:
+                results[delivery.delivery_id] = exc
     return results
 
 
-def _stage_group(con: duckdb.DuckDBPyConnection, group: list[Delivery], mapping: SiteMapping,
-                 header: list[str], earliest: datetime,
-                 future_tolerance: timedelta) -> dict[int, int]:
-    """Stage the group, or none of it: any failure removes the group's rows and raises."""
+def _staged_counts(con: duckdb.DuckDBPyConnection, table: str, ids: list[int]) -> dict[int, int]:
+    return dict(con.execute(
+        f"select _delivery_id, count(*) from {table} "
+        "where list_contains(?, _delivery_id) group by _delivery_id", [ids]).fetchall())
+
+
+def _stage_lines_group(con: duckdb.DuckDBPyConnection, group: list[Delivery],
+                       mapping: SiteMapping, header: list[str], earliest: datetime,
+                       future_tolerance: timedelta) -> dict[int, int] | None:
+    """Stage files in one scan when each holds one row per line: the line breaks counted
+    beforehand give every file's place in the scan, and the rows read must match them (the
+    independent count). None, with nothing staged, when the group must go file by file."""
     table = f"stage.{group[0].extract}"
     ids = [d.delivery_id for d in group]
+    expected = [max(count_line_breaks(d.read_path) - mapping.skip_lines - 1, 0) for d in group]
+    rows_before = [sum(expected[:i]) for i in range(len(group))]
+    try:
+        con.execute(f"insert into {table} " + stage_select(
+            group, mapping, header, earliest, future_tolerance, rows_before))
+    except duckdb.Error:
+        con.execute(f"delete from {table} where list_contains(?, _delivery_id)", [ids])
+        return None
+    counts = _staged_counts(con, table, ids)
+    if [counts.get(i, 0) for i in ids] != expected:
+        con.execute(f"delete from {table} where list_contains(?, _delivery_id)", [ids])
+        return None
+    return dict(zip(ids, expected))
+
+
+def _stage_one(con: duckdb.DuckDBPyConnection, delivery: Delivery, mapping: SiteMapping,
+               header: list[str], earliest: datetime, future_tolerance: timedelta) -> int:
+    """Stage one file, or none of it: any failure removes its rows and raises."""
+    table = f"stage.{delivery.extract}"
     try:
         try:
             con.execute(f"insert into {table} "
-                        + stage_select(group, mapping, header, earliest, future_tolerance))
+                        + stage_select([delivery], mapping, header, earliest, future_tolerance))
         except duckdb.Error as exc:
-            raise FileRejected(group[0].read_path,
+            raise FileRejected(delivery.read_path,
                                f"unreadable: {str(exc).splitlines()[0]}") from exc
-        counts = dict(con.execute(
-            f"select _delivery_id, count(*) from {table} "
-            "where list_contains(?, _delivery_id) group by _delivery_id", [ids]).fetchall())
-        for delivery in group:
-            check_row_count(con, delivery, mapping, counts.get(delivery.delivery_id, 0))
+        rows = _staged_counts(con, table, [delivery.delivery_id]).get(delivery.delivery_id, 0)
+        check_row_count(con, delivery, mapping, rows)
     except FileRejected:
-        con.execute(f"delete from {table} where list_contains(?, _delivery_id)", [ids])
+        con.execute(f"delete from {table} where _delivery_id = ?", [delivery.delivery_id])
         raise
-    return {d.delivery_id: counts.get(d.delivery_id, 0) for d in group}
+    return rows
 
 
 def check_row_count(con: duckdb.DuckDBPyConnection, delivery: Delivery, mapping: SiteMapping,
