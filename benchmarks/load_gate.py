@@ -421,6 +421,15 @@ def total_memory() -> str:
     return "unknown"
 
 
+def _where(package: Path) -> str:
+    """The package's folder, relative to this checkout when it is the checkout's own (the
+    report is committed: it must not name a machine's paths)."""
+    try:
+        return f"{package.resolve().relative_to(REPO_DIR)}/ in this checkout"
+    except ValueError:
+        return f"another checkout ({package.name}/ outside this repository)"
+
+
 def machine_info() -> list[tuple[str, str]]:
     import carepath
 
@@ -428,7 +437,7 @@ def machine_info() -> list[tuple[str, str]]:
     return [
         ("date", datetime.datetime.now().astimezone().isoformat(timespec="seconds")),
         ("git commit", git_commit()),
-        ("carepath imported from", str(Path(carepath.__file__).parent)),
+        ("carepath imported from", _where(Path(carepath.__file__).parent)),
         ("machine", f"{platform.machine()}, {platform.platform()}"),
         ("nproc", str(nproc)),
         ("total memory", total_memory()),

@@ -113,8 +113,10 @@ class ValidationGate:
     """Runs the extract suites through one GX context bound to the loader's DuckDB connection.
 
     GX reaches the warehouse through a cursor of the loader's own connection (a second
-    connection from this process with other settings would be refused by DuckDB), with the
-    `stage` schema first on its search path. Built lazily: importing GX costs seconds.
+    connection from this process with other settings would be refused by DuckDB). Its table
+    assets name the `stage` schema, and `stage` also leads the cursor's search path, because
+    some of GX's metric queries name the table without its schema. Built lazily: importing GX
+    costs seconds.
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, expectations_dir: Path,
