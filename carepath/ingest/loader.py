@@ -32,7 +32,7 @@ from carepath.ingest import pseudonym
 from carepath.ingest.discover import LandingEntry, file_sha256, scan_landing
 from carepath.ingest.ledger import (FileOutcome, Ledger, delivery_order_key,
                                     landed_site_and_extract)
-from carepath.ingest.mapping import SiteMapping, SiteMappings, load_site_mappings
+from carepath.ingest.mapping import NameFacts, SiteMapping, SiteMappings, load_site_mappings
 from carepath.ingest.records import rows_in_unloadable_file
 from carepath.ingest.release import release_held_rows
 from carepath.ingest.stage import (Delivery, FileRejected, create_stage, drop_stage,
@@ -79,6 +79,7 @@ class _Candidate:
     mapping: SiteMapping
     mapping_sha256: str
     delivery: Delivery
+    name_facts: NameFacts  # what the file name says of the delivery
     rows_in_file: int = 0
 
 
@@ -97,13 +98,13 @@ class _Run:
         self.tolerance = timedelta(days=settings.future_tolerance_days)
         settings.work_dir.mkdir(parents=True, exist_ok=True)
 
-    def settle(self, entry: LandingEntry, outcome: FileOutcome, **facts) -> None:
+    def settle(self, entry: LandingEntry, outcome: FileOutcome,
+               delivery_id: int | None = None, **facts) -> None:
         """Record an entry that is not loaded (rejected, duplicate, ignored), in its own
         transaction so that it is never judged again unless it changes."""
         if outcome.status == "rejected":
             log.warning("rejected %s: %s", outcome.source_file, outcome.reason)
-        self.ledger.record(facts.pop("delivery_id", None) or self.ledger.take_id(), entry,
-                           outcome, **facts)
+        self.ledger.record(delivery_id or self.ledger.take_id(), entry, outcome, **facts)
         self.outcomes.append(outcome)
 
     @contextmanager
@@ -168,7 +169,7 @@ def _judge_entry(run: _Run, entry: LandingEntry) -> _Candidate | None:
                         run.read_link(delivery_id, entry), delivered_at,
                         delivery_order_key(facts, arrived, entry.relative))
     run.ledger.note_loaded(sha, entry.relative)  # the same bytes twice in one run load once
-    return _Candidate(entry, sha, mapping, mapping_sha, delivery)
+    return _Candidate(entry, sha, mapping, mapping_sha, delivery, facts)
 
 
 def _placement_problem(run: _Run, site: str | None, extract: str | None,
@@ -184,10 +185,9 @@ def _placement_problem(run: _Run, site: str | None, extract: str | None,
 
 def _ledger_facts(candidate: _Candidate) -> dict:
     delivery = candidate.delivery
-    return {"delivery_id": delivery.delivery_id, "sha": candidate.sha,
-            "mapping_sha256": candidate.mapping_sha256,
-            "facts": candidate.mapping.naming.parse(Path(delivery.relative).name),
-            "delivered_at": delivery.delivered_at, "order_key": delivery.order_key}
+    return {"sha": candidate.sha, "mapping_sha256": candidate.mapping_sha256,
+            "facts": candidate.name_facts, "delivered_at": delivery.delivered_at,
+            "order_key": delivery.order_key}
 
 
 def _reject_candidate(run: _Run, candidate: _Candidate, problem: str) -> None:
@@ -197,7 +197,7 @@ def _reject_candidate(run: _Run, candidate: _Candidate, problem: str) -> None:
     delivery = candidate.delivery
     run.settle(candidate.entry, FileOutcome(delivery.relative, delivery.site_code,
                                             delivery.extract, "rejected", rows, reason=problem),
-               **_ledger_facts(candidate))
+               delivery_id=delivery.delivery_id, **_ledger_facts(candidate))
 
 
 def _commit_batch(run: _Run, staged: list[_Candidate], verdict: Verdict) -> None:
@@ -237,8 +237,8 @@ def _commit_batch(run: _Run, staged: list[_Candidate], verdict: Verdict) -> None
             held = quarantined.get(delivery.delivery_id, 0)
             outcome = FileOutcome(delivery.relative, delivery.site_code, extract, "loaded",
                                   candidate.rows_in_file, candidate.rows_in_file - held, held)
-            facts = _ledger_facts(candidate)
-            run.ledger.record(facts.pop("delivery_id"), candidate.entry, outcome, **facts)
+            run.ledger.record(delivery.delivery_id, candidate.entry, outcome,
+                              **_ledger_facts(candidate))
             run.outcomes.append(outcome)
             log.info("%s: loaded (%d rows, %d quarantined)", outcome.source_file,
                      outcome.rows_loaded, outcome.rows_quarantined)
