@@ -24,11 +24,12 @@ export AIRFLOW_HOME := $(abspath .airflow)
 export AIRFLOW__CORE__DAGS_FOLDER := $(abspath dags)
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: help env demo pipeline dashboard test browser bench-load clean
+.PHONY: help env demo pipeline dashboard lint test browser bench-load clean
 
 help:
 	@echo "make demo   - set up, generate demo data, run the pipeline through Airflow, serve the dashboard on :$(PORT)"
-	@echo "make test   - set up and run the whole test suite"
+	@echo "make lint   - ruff over the Python, sqlfluff over the dbt models"
+	@echo "make test   - set up, lint, and run the whole test suite"
 	@echo "make bench-load - measure load and gate at 1 M and 10 M session rows (minutes)"
 	@echo "make clean  - remove generated data, the Airflow home and the environments"
 
@@ -67,7 +68,11 @@ demo: pipeline dashboard
 browser:
 	@command -v chromium > /dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null; }
 
-test: env browser
+# The linters run first: a style slip fails in seconds, not after the 20-minute suite.
+lint: env
+	$(BIN)/ruff check .
+
+test: env browser lint
 	$(BIN)/pytest
 
 # Load and gate at 1 M and 10 M session rows against DuckDB reading the same files: a

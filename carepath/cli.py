@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -18,7 +18,8 @@ def _generate(args: argparse.Namespace) -> int:
             for e in ("referrals", "sessions", "outcomes")}
     print(f"wrote {len(truth['sites'])} sites x {len(truth['months'])} months to {args.out}: "
           + ", ".join(f"{n} {e} rows" for e, n in rows.items()))
-    print(f"planted bottlenecks: {', '.join(b['kind'] + '@' + b['site_code'] for b in truth['bottlenecks']) or 'none'}")
+    planted = ", ".join(b["kind"] + "@" + b["site_code"] for b in truth["bottlenecks"])
+    print(f"planted bottlenecks: {planted or 'none'}")
     return 0
 
 
@@ -50,8 +51,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from carepath.status import published_status
     from carepath.settings import load_settings
+    from carepath.status import published_status
 
     text, ok = published_status(load_settings(args.data_dir))
     print(text)

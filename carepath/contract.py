@@ -94,9 +94,11 @@ CODE_SETS: dict[str, tuple[str, ...]] = {
         "taxane", "platinum", "vinca_alkaloid", "bortezomib", "thalidomide", "none", "unknown",
     ),
     "priority": ("urgent", "routine"),
-    "target_service": ("physiotherapy", "occupational_therapy", "pain_service", "exercise_oncology"),
+    "target_service": ("physiotherapy", "occupational_therapy", "pain_service",
+                       "exercise_oncology"),
     "triage_decision": ("accepted", "declined", "redirected"),
-    "programme_type": ("balance", "strength", "sensory", "aerobic", "yoga", "stretching", "combined"),
+    "programme_type": ("balance", "strength", "sensory", "aerobic", "yoga", "stretching",
+                       "combined"),
     "discharge_reason": (
         "completed", "patient_withdrew", "clinical_deterioration", "died", "transferred",
         "lost_to_follow_up",

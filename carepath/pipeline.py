@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from carepath.ingest.loader import LoadReport, load_new_files
 from carepath.publish import current_publication, ledger_state, publish
@@ -51,7 +51,7 @@ def needs_build(settings: Settings, force: bool = False) -> bool:
 
 def _record_build(settings: Settings, report: DbtReport) -> None:
     settings.last_build_path.write_text(json.dumps(
-        {"finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        {"finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
          **report.as_dict()}, indent=2, default=str) + "\n")
 
 

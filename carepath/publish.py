@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -68,7 +68,7 @@ def publish(settings: Settings, fingerprint: str, ledger: str | None, run_info: 
         con.execute("create table ops.publication (published_at TIMESTAMPTZ, "
                     "dbt_fingerprint VARCHAR, ledger_state VARCHAR, run_info JSON)")
         con.execute("insert into ops.publication values (?, ?, ?, ?)",
-                    [datetime.now(timezone.utc), fingerprint, ledger,
+                    [datetime.now(UTC), fingerprint, ledger,
                      json.dumps(run_info, default=str)])
         con.execute("detach wh")
     finally:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 _held: set[Path] = set()
 
@@ -40,7 +40,7 @@ def run_lock(path: Path, wait: bool = False) -> Iterator[None]:
                             "wait for it to finish, or stop it") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()} since "
-                      f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC\n".encode(), 0)
+                      f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC\n".encode(), 0)
         _held.add(path)
         try:
             yield

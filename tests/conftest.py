@@ -79,7 +79,7 @@ def running_dashboard(pipeline_run):
                 break
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited: {proc.stdout.read()}")
+                raise RuntimeError(f"streamlit exited: {proc.stdout.read()}") from None
             time.sleep(0.5)
     else:
         proc.kill()

@@ -92,7 +92,7 @@ def fetch_raw(con) -> dict[str, list[dict]]:
     for table in RAW_TABLES:
         cur = con.execute(f"select * from raw.{table}")
         names = [d[0] for d in cur.description]
-        raw[table] = [dict(zip(names, row)) for row in cur.fetchall()]
+        raw[table] = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
     return raw
 
 
@@ -492,7 +492,7 @@ def waiting_list(pathways: dict, census: dict[date, bool], v: dict) -> dict[tupl
             mart[(c, site, rid)] = row
             by_site[site].append((rid, row))
         # 1 = the longest waiter at the site on this census date; ties by referral_id.
-        for site, rows in by_site.items():
+        for rows in by_site.values():
             for rank, (_, row) in enumerate(
                     sorted(rows, key=lambda t: (-t[1]["days_waiting"], t[0])), start=1):
                 row["wait_rank_in_site"] = rank

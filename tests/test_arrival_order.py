@@ -12,12 +12,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import BIN
 
 from carepath.generate import generate
 from carepath.ingest.loader import load_new_files
 from carepath.pipeline import run_pipeline
 from carepath.settings import load_settings
-from conftest import BIN
 
 # Columns that record when or in which order something happened, not what the data is.
 RUN_SPECIFIC = {"_delivery_id", "delivery_id", "_loaded_at", "loaded_at", "quarantined_at",

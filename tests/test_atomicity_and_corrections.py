@@ -8,11 +8,11 @@ import subprocess
 import sys
 
 import duckdb
+from extract_files import write_rows
 
 from carepath.ingest.loader import load_new_files
 from carepath.pipeline import run_pipeline
 from carepath.settings import load_settings
-from extract_files import write_rows
 
 # Runs the real loader in a child process and SIGKILLs it inside a batch's transaction, once
 # the Nth file's ledger row was written and before the commit.

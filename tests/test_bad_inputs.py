@@ -97,7 +97,8 @@ def test_bad_input(case, data_dir: Settings, tmp_path, monkeypatch):
     assert load_new_files(data_dir).files == []
     got = {f.source_file: f for f in report.files}
     expected = _expected_files(case)
-    assert sorted(got) == sorted(expected), [(f.source_file, f.status, f.reason) for f in report.files]
+    assert sorted(got) == sorted(expected), [(f.source_file, f.status, f.reason)
+                                             for f in report.files]
     con = duckdb.connect(str(data_dir.warehouse_path), read_only=True)
     try:
         for name, want in expected.items():

@@ -6,7 +6,6 @@ import re
 import subprocess
 
 import yaml
-
 from conftest import BIN, ROOT
 
 COMPOSE = ROOT / "docker-compose.yml"

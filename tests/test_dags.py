@@ -8,7 +8,6 @@ import subprocess
 
 import duckdb
 import pytest
-
 from conftest import BIN, ROOT
 
 DAGS = ROOT / "dags"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
 from carepath import marts_queries as q
-from conftest import ROOT
 
 APP = str(ROOT / "dashboard" / "app.py")
 

@@ -200,7 +200,8 @@ def test_census_date_var_reruns_the_audit_as_at_a_past_date(pipeline_run, tmp_pa
     assert report.success, report.failures
     con = duckdb.connect(str(copy.warehouse_path), read_only=True)
     try:
-        censuses = _rows(con, """select census_date, is_as_of_date from intermediate.int_census_dates
+        censuses = _rows(con, """select census_date, is_as_of_date
+                                 from intermediate.int_census_dates
                                  order by census_date""")
         waiting_after = _rows(con, """select count(*) from marts.fct_waiting_list
                                       where census_date > ?""", [as_at])[0][0]

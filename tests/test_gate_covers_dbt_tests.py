@@ -10,9 +10,9 @@ import subprocess
 
 import pytest
 import yaml
+from conftest import BIN, ROOT
 
 from carepath.validate.gate import rule_name
-from conftest import BIN, ROOT
 
 COVERAGE = ROOT / "expectations" / "dbt_test_coverage.yml"
 

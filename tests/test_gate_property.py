@@ -11,7 +11,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from carepath.generate import generate
 from carepath.ingest.mapping import load_site_mappings

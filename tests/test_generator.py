@@ -14,7 +14,8 @@ from carepath.settings import load_settings
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {str(p.relative_to(root)): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def _rows(path: Path, delimiter: str = ",", encoding: str = "utf-8") -> list[dict]:

@@ -7,9 +7,9 @@ import shutil
 
 import duckdb
 import pytest
+from extract_files import REFERRAL, write_rows
 
 from carepath.ingest.loader import load_new_files
-from extract_files import REFERRAL, write_rows
 
 
 def _query(settings, sql, params=None):

@@ -20,10 +20,10 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 import pytest
+from recompute_marts import GRAINS, fetch_raw, load_seeds, load_vars, recompute
 
 from carepath.pipeline import run_pipeline
 from carepath.settings import load_settings
-from recompute_marts import GRAINS, fetch_raw, load_seeds, load_vars, recompute
 
 SHOW = 8  # differing rows shown per column in a failure message
 SCORE_COLUMNS = ["score", "scored_value", "is_reported_value_disagreeing"]
@@ -60,7 +60,7 @@ def _model_rows(settings, model: str) -> tuple[list[str], dict[tuple, dict]]:
         names, rows = _read_table(settings.published_path, f"marts.{model}")
     keyed = {}
     for row in rows:
-        record = dict(zip(names, row))
+        record = dict(zip(names, row, strict=True))
         keyed[tuple(record[c] for c in GRAINS[model])] = record
     return names, keyed
 
@@ -106,7 +106,7 @@ def compare(model: str, expected_rows: dict, actual_names: list[str], actual_row
             if not values_equal(want, got):
                 diffs.setdefault(col, []).append((key, want, got))
     for col, rows in diffs.items():
-        sample = "; ".join(f"{dict(zip(grain, k))}: recomputed={w!r} model={g!r}"
+        sample = "; ".join(f"{dict(zip(grain, k, strict=True))}: recomputed={w!r} model={g!r}"
                            for k, w, g in rows[:SHOW])
         problems.append(f"{model}.{col} differs on {len(rows)} rows, e.g. {sample}")
     return problems

@@ -10,13 +10,13 @@ import time
 from pathlib import Path
 
 import duckdb
+from conftest import BIN
+from extract_files import write_rows
 
 from carepath.ingest.loader import load_new_files
 from carepath.pipeline import run_pipeline, staleness
 from carepath.run_lock import run_lock
 from carepath.status import published_status
-from conftest import BIN
-from extract_files import write_rows
 
 
 def test_a_second_run_exits_with_a_clear_message_while_one_holds_the_folder(data_dir):
@@ -93,9 +93,8 @@ def test_a_corrected_file_beside_the_original_wins_by_arrival_not_by_name(data_d
 
 def test_a_row_that_slips_past_the_gate_is_named_and_the_last_publication_stays(
         data_dir, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-
     from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
 
     write_rows(data_dir.landing_dir, "ASH", "referrals", "r1.csv", [{}])
     good = run_pipeline(data_dir)

@@ -20,7 +20,11 @@ from tqdm import tqdm
 from carepath.contract import EXTRACTS, STAGE_ORDER, column_names
 from carepath.generate.pathway import Journey, simulate, snapshot
 from carepath.generate.roster import (
-    TRIAGE_BACKLOG_EXTRA_DAYS, TRIAGE_BACKLOG_MONTHS, TRIAGE_BACKLOG_SITE, Site, choose_sites,
+    TRIAGE_BACKLOG_EXTRA_DAYS,
+    TRIAGE_BACKLOG_MONTHS,
+    TRIAGE_BACKLOG_SITE,
+    Site,
+    choose_sites,
 )
 from carepath.ingest.mapping import SiteMapping, load_mappings, site_columns
 
@@ -77,7 +81,8 @@ def _simulate_site(site: Site, months: list[Month], scale: float, seed: int,
                    progress: tqdm) -> list[Journey]:
     rng = random.Random(f"{seed}:{site.code}")
     census = months[-1].end
-    backlog = {m.label for m in _backlog_months(months)} if site.code == TRIAGE_BACKLOG_SITE else set()
+    backlog = ({m.label for m in _backlog_months(months)}
+               if site.code == TRIAGE_BACKLOG_SITE else set())
     journeys: list[Journey] = []
     patients: list[str] = []
     seq = 0
@@ -103,7 +108,8 @@ def _deliveries(journeys: list[Journey], months: list[Month]) -> dict[str, dict[
     out: dict[str, dict[str, list[dict]]] = {e: {m.label: [] for m in months} for e in EXTRACTS}
     labels = {m.label: m for m in months}
     for j in journeys:
-        touched = sorted({j.referral[k].strftime("%Y-%m") for k in STAGE_ORDER if j.referral.get(k)})
+        touched = sorted({j.referral[k].strftime("%Y-%m")
+                          for k in STAGE_ORDER if j.referral.get(k)})
         for label in touched:
             out["referrals"][label].append(snapshot(j.referral, labels[label].end))
         for s in j.sessions:
@@ -173,7 +179,8 @@ def write_extract(path: Path, rows: list[dict], extract: str, mapping: SiteMappi
         writer = csv.writer(fh, delimiter=mapping.delimiter)
         writer.writerow(site_columns(mapping, extract))
         for row in rows:
-            writer.writerow([_format(row.get(c), c, mapping, inverse) for c in column_names(extract)])
+            writer.writerow([_format(row.get(c), c, mapping, inverse)
+                             for c in column_names(extract)])
 
 
 def generate(out: Path, sites: int = 4, months: int = 12, scale: float = 1.0, seed: int = 42,

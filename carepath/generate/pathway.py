@@ -158,7 +158,8 @@ def _schedule_programme(rng: random.Random, site: Site, journey: Journey,
                         stamps: dict[str, datetime], appointment: datetime,
                         census: datetime) -> None:
     r = journey.referral
-    discipline = {"physiotherapy": "physiotherapist", "occupational_therapy": "occupational_therapist",
+    discipline = {"physiotherapy": "physiotherapist",
+                  "occupational_therapy": "occupational_therapist",
                   "pain_service": "pain_specialist",
                   "exercise_oncology": "exercise_physiologist"}[r["target_service"]]
     n = 0
@@ -241,7 +242,8 @@ def _missed(rng: random.Random, site: Site) -> str:
     u = rng.random()
     if u < dna_share:
         return "did_not_attend"
-    return "cancelled_by_patient" if u < dna_share + (1 - dna_share) * 0.6 else "cancelled_by_service"
+    patient_share = dna_share + (1 - dna_share) * 0.6
+    return "cancelled_by_patient" if u < patient_share else "cancelled_by_service"
 
 
 def _measure_outcomes(rng: random.Random, site: Site, journey: Journey, day0: datetime,
@@ -260,7 +262,7 @@ def _measure_outcomes(rng: random.Random, site: Site, journey: Journey, day0: da
             change = gain * (0.3 + dose) + rng.gauss(0, abs(gain) * 0.8)
             values.append(min(hi, max(lo, baseline + change)))
             when.append(day0 + timedelta(days=84 + rng.randint(-12, 12)))
-        for k, (at, value) in enumerate(zip(when, values)):
+        for k, (at, value) in enumerate(zip(when, values, strict=True)):
             journey.outcomes.append(_measure(rng, site, r, instrument, k, at, value))
 
 

@@ -18,25 +18,23 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from time import perf_counter
-from typing import Iterator
 
 import duckdb
 
 from carepath.contract import EXTRACTS
 from carepath.ingest import pseudonym
 from carepath.ingest.discover import LandingEntry, file_sha256, scan_landing
-from carepath.ingest.ledger import (FileOutcome, Ledger, delivery_order_key,
-                                    landed_site_and_extract)
+from carepath.ingest.ledger import FileOutcome, Ledger, delivery_order_key, landed_site_and_extract
 from carepath.ingest.mapping import NameFacts, SiteMapping, SiteMappings, load_site_mappings
 from carepath.ingest.records import rows_in_unloadable_file
 from carepath.ingest.release import release_held_rows
-from carepath.ingest.stage import (Delivery, FileRejected, create_stage, drop_stage,
-                                   stage_files)
+from carepath.ingest.stage import Delivery, FileRejected, create_stage, drop_stage, stage_files
 from carepath.settings import Settings
 from carepath.validate.gate import ValidationGate, Verdict
 from carepath.warehouse import LINEAGE, canonical_columns, connect, ensure_schema

@@ -54,7 +54,7 @@ class FileNaming:
     pattern: re.Pattern | None = None
     delivered_format: str = "%Y-%m-%d"
 
-    def parse(self, file_name: str) -> "NameFacts":
+    def parse(self, file_name: str) -> NameFacts:
         match = self.pattern.search(file_name) if self.pattern else None
         if match is None:
             return NameFacts()

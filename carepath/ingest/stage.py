@@ -174,7 +174,7 @@ def stage_select(deliveries: list[Delivery], mapping: SiteMapping, header: list[
         f"({_sql_str(str(d.read_path))}, {d.delivery_id}, {_sql_str(d.relative)}, "
         f"{_sql_str(d.order_key)}, "
         f"TIMESTAMP {_sql_str((d.delivered_at + future_tolerance).isoformat(sep=' '))}, {before})"
-        for d, before in zip(deliveries, rows_before))
+        for d, before in zip(deliveries, rows_before, strict=True))
     # Column order must match stage_columns(): lineage, canonical, then the gate's helpers.
     # Rows come in file order, so row k (1-based) of a file is at scan position
     # k + rows_before; in a file whose rows are one line each it starts on line
@@ -266,7 +266,7 @@ def _stage_lines_group(con: duckdb.DuckDBPyConnection, group: list[Delivery],
     if [counts.get(i, 0) for i in ids] != expected:
         con.execute(f"delete from {table} where list_contains(?, _delivery_id)", [ids])
         return None
-    return dict(zip(ids, expected))
+    return dict(zip(ids, expected, strict=True))
 
 
 def _stage_one(con: duckdb.DuckDBPyConnection, delivery: Delivery, mapping: SiteMapping,

@@ -78,7 +78,7 @@ def trace_failed_tests(warehouse, results: list[dict]) -> list[FailedTest]:
                     cursor = con.execute(f"select * from ({sql}) as failing limit {ROWS_SHOWN}")
                     names = [d[0] for d in cursor.description]
                     for values in cursor.fetchall():
-                        record = _trace(con, dict(zip(names, values)))
+                        record = _trace(con, dict(zip(names, values, strict=True)))
                         if record is not None:
                             test.records.append(record)
                 except duckdb.Error as exc:

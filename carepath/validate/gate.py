@@ -12,10 +12,10 @@ from __future__ import annotations
 import gc
 import json
 import logging
-from time import perf_counter
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
+from time import perf_counter
 
 import duckdb
 
@@ -58,7 +58,7 @@ def _persist_duckdb_connections() -> None:
     and also have `.value`, as the GX dialect enum members do."""
     from great_expectations.execution_engine import sqlalchemy_execution_engine as engine
 
-    class _Dialect(str, Enum):
+    class _Dialect(StrEnum):
         DUCKDB = "duckdb"
 
     if "duckdb" not in engine._PERSISTED_CONNECTION_DIALECTS:
@@ -199,7 +199,7 @@ class ValidationGate:
                 raise SuiteError(f"{extract}: {rule} could not be evaluated: {problem}")
             checks.append((self._failing_rows_check(extract, rule, config), _gx_failing_count(r)))
         named = self._count_failing_rows(extract, [check for check, _ in checks])
-        for (check, counted), found in zip(checks, named):
+        for (check, counted), found in zip(checks, named, strict=True):
             if found != counted:
                 raise SuiteError(
                     f"{extract}: {check.rule}: Great Expectations counts {counted} failing rows, "
@@ -226,7 +226,7 @@ class ValidationGate:
         if connection is not None:
             connection.rollback()
 
-    def _failing_rows_check(self, extract: str, rule: str, config) -> "_FailingRowsCheck":
+    def _failing_rows_check(self, extract: str, rule: str, config) -> _FailingRowsCheck:
         description = config.description or rule
         if config.type == "unexpected_rows_expectation":
             # Substituted exactly as GX does (str.format), so `{{`/`}}` escape literal braces.
@@ -248,7 +248,7 @@ class ValidationGate:
         return _FailingRowsCheck(rule, description, f"stage.{extract}", predicate.where,
                                  predicate.shown, over_stage=True)
 
-    def _count_failing_rows(self, extract: str, checks: list["_FailingRowsCheck"]) -> list[int]:
+    def _count_failing_rows(self, extract: str, checks: list[_FailingRowsCheck]) -> list[int]:
         """Failing rows per check: every predicate over the staged table in one scan (a staged
         row is one (delivery, line)), each query rule on its own."""
         counts: dict[int, int] = {}
@@ -257,7 +257,7 @@ class ValidationGate:
             row = self._con.execute(
                 "select " + ", ".join(f"count(*) filter (where {c.where})" for _, c in on_stage)
                 + f" from stage.{extract}").fetchall()[0]
-            counts.update({i: n for (i, _), n in zip(on_stage, row)})
+            counts.update({i: n for (i, _), n in zip(on_stage, row, strict=True)})
         for i, check in enumerate(checks):
             if not check.over_stage:
                 counts[i] = self._con.execute(
