@@ -1,5 +1,6 @@
-{#- Whole calendar days from a to b (same day = 0), null when either is missing: metrics spec
-    "a latency in days is date_b - date_a". Portable through dbt's cross-database datediff. -#}
+{#- Whole calendar days from a to b: date_b - date_a on the dates alone, so the same day is 0
+    whatever the times, and null when either is missing. Portable through dbt's cross-database
+    datediff. -#}
 {% macro days_between(a, b) -%}
     {{ dbt.datediff("cast(" ~ a ~ " as date)", "cast(" ~ b ~ " as date)", "day") }}
 {%- endmacro %}

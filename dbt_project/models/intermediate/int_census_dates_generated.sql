@@ -1,0 +1,62 @@
+-- The census dates of the incomplete-pathway snapshot: every month end from the first month a
+-- referral was received up to the data's as-of date, plus the as-of date itself, which is the
+-- "who is waiting now" snapshot.
+-- The as-of date is the newest event the extracts know about, unless var census_as_of_date
+-- fixes it (a site re-running an audit as at a past date).
+with pathway as (
+    select * from {{ ref('int_referrals_with_rtt_clock') }}
+),
+
+sessions as (
+    select * from {{ ref('stg_sessions') }}
+),
+
+event_dates as ( -- Read only when census_as_of_date is null; lint renders it set. -- noqa: ST03
+    select referred_date as event_date from pathway
+    union all
+    select received_date from pathway
+    union all
+    select triaged_date from pathway
+    union all
+    select first_offered_date from pathway
+    union all
+    select first_seen_date from pathway
+    union all
+    select discharged_date from pathway
+    union all
+    select cast(scheduled_at as date) as event_date from sessions
+),
+
+as_of as (
+    {%- if var('census_as_of_date', none) %}
+        select cast('{{ var("census_as_of_date") }}' as date) as as_of_date
+    {%- else %}
+        select max(event_date) as as_of_date from event_dates
+    {%- endif %}
+),
+
+month_ends as (
+    select distinct
+        cast({{ dbt.last_day(dbt.date_trunc('month', 'received_date'), 'month') }} as date)
+            as census_date
+    from pathway
+    where received_date is not null
+),
+
+final as (
+    select
+        month_ends.census_date,
+        false as is_as_of_date
+    from month_ends
+    cross join as_of
+    where month_ends.census_date < as_of.as_of_date
+
+    union all
+
+    select
+        as_of_date as census_date,
+        true as is_as_of_date
+    from as_of
+)
+
+select * from final

@@ -1,0 +1,96 @@
+-- Grain: site x extract x month, from the site's first delivery to the newest delivery seen
+-- from any site. A month without a file from that site for that extract is a missing
+-- delivery; a site x extract whose newest file is older than var delivery_late_after_days at
+-- that date is late.
+with files as (
+    select * from {{ ref('fct_deliveries') }}
+    where
+        site_code is not null
+        and extract is not null
+        -- Duplicates and ignored entries are not deliveries of their own.
+        and status in ('loaded', 'rejected')
+),
+
+months as (
+    select distinct delivery_month from files
+),
+
+as_of as (
+    select
+        max(delivered_date) as as_of_date,
+        max(delivery_month) as as_of_month
+    from files
+),
+
+streams as (
+    select
+        site_code,
+        extract,
+        min(delivery_month) as first_month,
+        max(delivered_date) as last_delivered_date
+    from files
+    group by site_code, extract
+),
+
+expected as (
+    select
+        streams.site_code,
+        streams.extract,
+        months.delivery_month,
+        streams.last_delivered_date
+    from streams
+    inner join months on streams.first_month <= months.delivery_month
+),
+
+delivered as (
+    select
+        site_code,
+        extract,
+        delivery_month,
+        count(*) as files,
+        sum(case when status = 'rejected' then 1 else 0 end) as files_rejected,
+        sum(rows_loaded) as rows_loaded,
+        sum(rows_quarantined) as rows_quarantined
+    from files
+    group by site_code, extract, delivery_month
+),
+
+schedule as (
+    select
+        expected.site_code,
+        expected.extract,
+        expected.delivery_month,
+        expected.last_delivered_date,
+        coalesce(delivered.files, 0) as files,
+        coalesce(delivered.files_rejected, 0) as files_rejected,
+        coalesce(delivered.rows_loaded, 0) as rows_loaded,
+        coalesce(delivered.rows_quarantined, 0) as rows_quarantined,
+        delivered.files is null as is_missing,
+        {{ dbt.datediff('expected.last_delivered_date', 'as_of.as_of_date', 'day') }}
+            as days_since_last_delivery
+    from expected
+    cross join as_of
+    left join delivered
+        on
+            expected.site_code = delivered.site_code
+            and expected.extract = delivered.extract
+            and expected.delivery_month = delivered.delivery_month
+),
+
+final as (
+    select
+        site_code,
+        extract,
+        delivery_month,
+        files,
+        files_rejected,
+        rows_loaded,
+        rows_quarantined,
+        is_missing,
+        last_delivered_date,
+        days_since_last_delivery,
+        days_since_last_delivery > {{ var('delivery_late_after_days') }} as is_late
+    from schedule
+)
+
+select * from final
