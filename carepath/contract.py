@@ -1,4 +1,5 @@
-"""The canonical extract contract (shared spec `extracts.md`), as data.
+"""The canonical extract contract, as data: the columns, types and code sets every site's files
+are mapped to, and the order of the pathway stages.
 
 Everything downstream of a site mapping sees only these columns. Types drive parsing at the
 door; code sets and stage order are enforced by the Great Expectations suites in `expectations/`.

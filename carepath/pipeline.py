@@ -9,15 +9,14 @@ leaves its reason in `last_build.json` for `carepath status` and the dashboard.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from carepath.ingest.loader import LoadReport, load_new_files
-from carepath.publish import current_publication, ledger_state, publish
+from carepath.publish.publication import current_publication, ledger_state, publish
 from carepath.run_lock import run_lock
 from carepath.settings import Settings
+from carepath.transform.build_record import record_build
 from carepath.transform.dbt_build import DbtReport, build_marts, project_fingerprint
 
 log = logging.getLogger(__name__)
@@ -49,16 +48,10 @@ def needs_build(settings: Settings, force: bool = False) -> bool:
     return force or bool(staleness(settings))
 
 
-def _record_build(settings: Settings, report: DbtReport) -> None:
-    settings.last_build_path.write_text(json.dumps(
-        {"finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-         **report.as_dict()}, indent=2, default=str) + "\n")
-
-
 def build_step(settings: Settings, wait: bool = True) -> dict:
     with run_lock(settings.lock_path, wait=wait):
         report = build_marts(settings)
-        _record_build(settings, report)
+        record_build(settings, report.as_dict())
     if not report.success:
         # Nothing is published from a failed build: the dashboard keeps the last good copy.
         raise PipelineFailed("dbt build failed; marts not published:\n  "
@@ -124,7 +117,7 @@ def run_pipeline(settings: Settings, force_build: bool = False, wait: bool = Fal
         if not needs_build(settings, force_build):
             return summary
         summary.build = build_marts(settings)
-        _record_build(settings, summary.build)
+        record_build(settings, summary.build.as_dict())
         if not summary.build.success:
             summary.errors.append("dbt build failed; marts not published (the dashboard keeps "
                                   "the last good publication)")

@@ -7,9 +7,22 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from carepath.ingest.discover import Patience
-
 PROJECT_DIR = Path(os.environ.get("CAREPATH_PROJECT_DIR", Path(__file__).resolve().parents[1]))
+
+
+# A file whose size or modification time changed more recently than this is still arriving.
+DEFAULT_SETTLE_SECONDS = 5.0
+# A file without a final line break may be a transfer cut short; it waits this long for the
+# rest before it is judged as it is (and most likely rejected, with the reason).
+DEFAULT_INCOMPLETE_AFTER_SECONDS = 3600.0
+
+
+@dataclass(frozen=True)
+class Patience:
+    """How long the landing scan waits for a file that may still be arriving."""
+
+    settle_seconds: float = DEFAULT_SETTLE_SECONDS
+    incomplete_after_seconds: float = DEFAULT_INCOMPLETE_AFTER_SECONDS
 
 
 @dataclass(frozen=True)

@@ -7,18 +7,17 @@ warehouse as it is.
 
 from __future__ import annotations
 
-import json
-
 import duckdb
 
 from carepath.settings import Settings
+from carepath.transform.build_record import last_build
+from carepath.warehouse import open_read_only
 
 
 def _last_build(settings: Settings) -> list[str]:
-    path = settings.last_build_path
-    if not path.exists():
+    build = last_build(settings)
+    if build is None:
         return []
-    build = json.loads(path.read_text())
     if build.get("success"):
         return [f"  last build: passed at {build.get('finished_at')}"]
     return [f"  last build: FAILED at {build.get('finished_at')}; the dashboard shows the "
@@ -41,8 +40,7 @@ def published_status(settings: Settings) -> tuple[str, bool]:
     path = settings.published_path
     if not path.exists():
         return "\n".join([f"nothing published yet at {path}", *_last_build(settings)]), False
-    con = duckdb.connect(str(path), read_only=True)
-    try:
+    with open_read_only(path) as con:
         published_at = con.execute("select max(published_at) from ops.publication").fetchall()[0][0]
         files = con.execute("""
             select count(*) filter (where status in ('loaded', 'rejected')),
@@ -55,8 +53,6 @@ def published_status(settings: Settings) -> tuple[str, bool]:
             where schema_name = 'marts' order by table_name""").fetchall()
         counts = {name: con.execute(f"select count(*) from marts.{name}").fetchall()[0][0]
                   for (name,) in marts}
-    finally:
-        con.close()
     lines = [f"published {published_at:%Y-%m-%d %H:%M:%S %Z} -> {path}",
              f"  ledger: {files[0]} files ({files[1]} rejected), {files[2]} other entries "
              f"(duplicates, ignored), {files[3]} rows loaded, {files[4]} quarantined",

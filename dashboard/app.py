@@ -7,7 +7,7 @@ import streamlit as st
 st.set_page_config(page_title="carepath", page_icon=":material/route:", layout="wide")
 
 navigation = st.navigation([
-    st.Page("overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page("data_quality.py", title="Data quality", icon=":material/rule:"),
+    st.Page("views/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("views/data_quality.py", title="Data quality", icon=":material/rule:"),
 ])
 navigation.run()

@@ -246,7 +246,8 @@ def _ground_truth(sites: list[Site], span: list[Month], scale: float, seed: int,
             bottlenecks.append({"kind": "high_dna_rate", "site_code": s.code,
                                 "first_appointment_dna_rate": s.dna_rate,
                                 "other_sites_dna_rate": base_dna,
-                                "shows_in": "session status did_not_attend and attendance_rate"})
+                                "shows_in": "session status did_not_attend and "
+                                            "prop_sessions_attended"})
     return {
         "seed": seed, "scale": scale, "months": [m.label for m in span],
         "census_date": span[-1].end.date().isoformat(),

@@ -10,8 +10,9 @@ class Site:
     code: str
     name: str
     volume: float  # mean referrals a month at scale 1
-    # The site's own file layout; None = the canonical contract. Named layouts live in
-    # carepath.generate.layouts and each has a mapping file in mappings/.
+    # A name for the site's own file layout, recorded in the ground truth; None = the canonical
+    # contract. The layout itself is the site's mapping file (mappings/<code>.yml): the
+    # generator writes the site's files by it, as the loader reads them by it.
     layout: str | None = None
     dna_rate: float = 0.07
     item_level_questionnaires: bool = False

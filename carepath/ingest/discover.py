@@ -16,11 +16,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-# A file whose size or modification time changed more recently than this is still arriving.
-DEFAULT_SETTLE_SECONDS = 5.0
-# A file without a final line break may be a transfer cut short; it waits this long for the
-# rest before it is judged as it is (and most likely rejected, with the reason).
-DEFAULT_INCOMPLETE_AFTER_SECONDS = 3600.0
+from carepath.settings import Patience
+
+DEFAULT_PATIENCE = Patience()
 
 
 @dataclass(frozen=True)
@@ -59,12 +57,6 @@ def _inside(target: Path, landing: Path) -> bool:
         return False
 
 
-@dataclass(frozen=True)
-class Patience:
-    settle_seconds: float = DEFAULT_SETTLE_SECONDS
-    incomplete_after_seconds: float = DEFAULT_INCOMPLETE_AFTER_SECONDS
-
-
 def _classify_file(path: Path, relative: str, st: os.stat_result, patience: Patience,
                    now: float) -> LandingEntry:
     size, mtime_ns = st.st_size, st.st_mtime_ns
@@ -87,7 +79,7 @@ def _classify_file(path: Path, relative: str, st: os.stat_result, patience: Pati
     return LandingEntry(path, relative, "candidate", None, size, mtime_ns)
 
 
-def scan_landing(landing: Path, patience: Patience = Patience()) -> list[LandingEntry]:
+def scan_landing(landing: Path, patience: Patience = DEFAULT_PATIENCE) -> list[LandingEntry]:
     """Every entry under `landing`, in a stable order (by relative path)."""
     if not landing.is_dir():
         return []

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from carepath.settings import Settings
+from carepath.warehouse import open_read_only
 
 PUBLISHED_SCHEMAS = ("marts",)
 PUBLISHED_OPS_TABLES = ("loaded_files", "quarantine")
@@ -28,16 +29,15 @@ def ledger_state(settings: Settings) -> str | None:
     whether the run that loaded the rows published or died before it could."""
     if not settings.warehouse_path.exists():
         return None
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    try:
-        rows = con.execute("""
-            select string_agg(concat_ws(':', delivery_id, status, rows_loaded, rows_quarantined,
-                                        rows_released), ',' order by delivery_id)
-            from ops.loaded_files""").fetchall()
-    except duckdb.CatalogException:
-        return None
-    finally:
-        con.close()
+    with open_read_only(settings.warehouse_path) as con:
+        try:
+            rows = con.execute("""
+                select string_agg(concat_ws(':', delivery_id, status, rows_loaded,
+                                            rows_quarantined, rows_released),
+                                  ',' order by delivery_id)
+                from ops.loaded_files""").fetchall()
+        except duckdb.CatalogException:
+            return None
     return hashlib.sha256((rows[0][0] or "").encode()).hexdigest()
 
 
@@ -81,14 +81,9 @@ def current_publication(settings: Settings) -> Publication | None:
     if not settings.published_path.exists():
         return None
     try:
-        con = duckdb.connect(str(settings.published_path), read_only=True)
+        with open_read_only(settings.published_path) as con:
+            rows = con.execute("select published_at, dbt_fingerprint, ledger_state "
+                               "from ops.publication").fetchall()
     except duckdb.Error:
         return None
-    try:
-        rows = con.execute(
-            "select published_at, dbt_fingerprint, ledger_state from ops.publication").fetchall()
-    except duckdb.Error:
-        return None
-    finally:
-        con.close()
     return Publication(*rows[0]) if rows else None

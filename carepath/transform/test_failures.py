@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 
 import duckdb
 
+from carepath.warehouse import open_read_only
+
 # A record key in a test's failing rows, and the raw table that holds its versions.
 _KEYS = (("referral_id", "referrals"), ("session_id", "sessions"), ("measure_id", "outcomes"))
 ROWS_SHOWN = 20
@@ -68,8 +70,7 @@ def trace_failed_tests(warehouse, results: list[dict]) -> list[FailedTest]:
     if not failed:
         return []
     traced: list[FailedTest] = []
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
+    with open_read_only(warehouse) as con:
         for result in failed:
             test = FailedTest(result["unique_id"], result.get("message"), result.get("failures"))
             sql = result.get("compiled_code")
@@ -84,6 +85,4 @@ def trace_failed_tests(warehouse, results: list[dict]) -> list[FailedTest]:
                 except duckdb.Error as exc:
                     test.message = f"{test.message}; its rows could not be listed: {exc}"
             traced.append(test)
-    finally:
-        con.close()
     return traced

@@ -7,19 +7,11 @@ import zipfile
 from pathlib import Path
 
 import streamlit as st
+from components import published_or_stop, read, whole
 
-from carepath import marts_queries as q
+from carepath.publish import reader
 from carepath.settings import load_settings
-
-settings = load_settings()
-published = settings.published_path
-
-
-@st.cache_data(show_spinner=False)
-def _load(path: str, version: float):
-    source = Path(path)
-    return (q.delivery_status(source), q.quarantine_rules(source), q.rejected_files(source),
-            q.disagreeing_questionnaire_totals(source))
+from carepath.transform.build_record import failed_build
 
 
 @st.cache_data(show_spinner=False)
@@ -32,42 +24,47 @@ def _zipped(folder: str) -> bytes:
     return buffer.getvalue()
 
 
+settings = load_settings()
 st.title("Data quality: deliveries and the validation gate")
-failed_build = q.failed_build(settings.last_build_path)
-if failed_build is not None:
-    st.error(f"The latest build ({failed_build['finished_at']}) failed, so it was not published: "
+build = failed_build(settings)
+if build is not None:
+    st.error(f"The latest build ({build['finished_at']}) failed, so it was not published: "
              "the figures below are from the last good publication.")
-    for failure in failed_build["failures"]:
+    for failure in build["failures"]:
         st.markdown(f"- `{failure}`")
-if not published.exists():
-    st.warning("No published marts yet. Run the pipeline (`make demo` or `carepath run`).")
-    st.stop()
+published = published_or_stop()
 
-status, rules, rejected, disagreeing = _load(str(published), published.stat().st_mtime)
+deliveries = read(published, reader.delivery_status)
+network = deliveries[deliveries.is_network_total].iloc[0]
+status = deliveries[~deliveries.is_network_total].drop(columns="is_network_total")
+rules = read(published, reader.quarantine_rules)
+rejected = read(published, reader.rejected_files)
+disagreeing = read(published, reader.disagreeing_questionnaire_totals)
 
 cols = st.columns(4)
-cols[0].metric("Files loaded", f"{int(status.files.sum() - status.files_rejected.sum()):,}")
-cols[1].metric("Files rejected", f"{int(status.files_rejected.sum()):,}")
-cols[2].metric("Rows loaded", f"{int(status.rows_loaded.sum()):,}")
-cols[3].metric("Rows quarantined", f"{int(status.rows_quarantined.sum()):,}")
+cols[0].metric("Files loaded", whole(network.files_loaded))
+cols[1].metric("Files rejected", whole(network.files_rejected))
+cols[2].metric("Rows loaded", whole(network.rows_loaded))
+cols[3].metric("Rows quarantined", whole(network.rows_quarantined))
 
 late = status[status.is_late]
 gaps = status[status.missing_months.notna()]
 if not late.empty or not gaps.empty:
     for row in late.itertuples():
-        st.error(f"{row.site_code} {row.extract}: late - last file {row.last_delivery:%Y-%m-%d}, "
-                 f"{row.days_since_last_delivery} days before the newest delivery.")
+        st.error(f"{row.site_code} {row.extract}: late - last file "
+                 f"{row.last_delivered_date:%Y-%m-%d}, {row.days_since_last_delivery} days "
+                 "before the newest delivery.")
     for row in gaps.itertuples():
         st.warning(f"{row.site_code} {row.extract}: no delivery in {row.missing_months}.")
 
 st.subheader("Deliveries by site and extract")
 st.dataframe(status, hide_index=True, column_config={
     "site_code": "Site", "extract": "Extract", "files": "Files",
-    "files_rejected": "Rejected", "rows_loaded": "Rows loaded",
+    "files_loaded": "Loaded", "files_rejected": "Rejected", "rows_loaded": "Rows loaded",
     "rows_quarantined": "Quarantined",
-    "last_delivery": st.column_config.DateColumn("Last delivery", format="YYYY-MM-DD"),
+    "last_delivered_date": st.column_config.DateColumn("Last delivery", format="YYYY-MM-DD"),
     "days_since_last_delivery": "Days since", "is_late": "Late",
-    "missing_months": "Missing months",
+    "months_missing": "Months missing", "missing_months": "Missing months",
 })
 
 st.subheader("Quarantined rows by rule")

@@ -2,89 +2,81 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import altair as alt
 import streamlit as st
+from components import percent, published_or_stop, read, whole
 
-from carepath import marts_queries as q
-from carepath.settings import load_settings
-
-published = load_settings().published_path
-
-
-@st.cache_data(show_spinner=False)
-def _load(path: str, version: float):
-    # `version` (the file's mtime) makes a newly published copy invalidate the cache.
-    source = Path(path)
-    return (q.headline(source), q.site_summary(source), q.monthly_stage_medians(source),
-            q.access_by_month_seen(source), q.waiting_now_by_site(source),
-            q.longest_waiters(source))
-
+from carepath.publish import reader
 
 st.title("Oncology to rehabilitation: where patients wait")
-if not published.exists():
-    st.warning("No published marts yet. Run the pipeline (`make demo` or `carepath run`).")
-    st.stop()
+published = published_or_stop()
 
-head, sites, monthly, access, waiting, longest = _load(str(published), published.stat().st_mtime)
-st.caption(f"Published {head.published_at}. Access wait = days on the RTT clock, from receipt "
-           "by the rehab service (or its restart after a missed first appointment) to the first "
-           "attended contact.")
+performance = read(published, reader.site_performance)
+network = performance[performance.is_network_total].iloc[0]
+sites = performance[~performance.is_network_total]
+stage_medians = read(published, reader.stage_latency_monthly)
+access = read(published, reader.access_monthly, "all")
+waiting = read(published, reader.waiting_now_by_site)
+longest = read(published, reader.longest_waiters)
+published_at = read(published, reader.published_at)
 
-
-def _pct(x: float | None) -> str:
-    return "n/a" if x is None else f"{100 * x:.1f}%"
-
+st.caption(f"Published {published_at:%Y-%m-%d %H:%M UTC}. Access wait = days on the RTT clock, "
+           "from receipt by the rehab service (or its restart after a missed first appointment) "
+           "to the first attended contact.")
 
 cols = st.columns(6)
-cols[0].metric("Referrals received", f"{head.referrals_received:,}")
-cols[1].metric("Seen", f"{head.referrals_seen:,}")
-cols[2].metric("Seen within target", _pct(head.pct_seen_within_target))
-cols[3].metric("Median access wait (days)",
-               "n/a" if head.median_access_days is None else f"{head.median_access_days:.0f}")
-cols[4].metric("Attendance rate", _pct(head.attendance_rate))
-cols[5].metric("Responders (MCID)", _pct(head.pct_responders))
+cols[0].metric("Referrals received", whole(network.referrals_received))
+cols[1].metric("Seen", whole(network.referrals_seen))
+cols[2].metric("Seen within target", percent(network.prop_seen_within_target))
+cols[3].metric("Median access wait (days)", whole(network.median_days_rtt_wait))
+cols[4].metric("Sessions attended", percent(network.prop_sessions_attended))
+cols[5].metric("Responders (MCID)", percent(network.prop_pairs_responding))
 cols = st.columns(6)
-cols[0].metric("Waiting now", f"{head.waiting_now:,}")
-cols[1].metric("Waiting within 18 weeks", _pct(head.pct_waiting_within_rtt_standard))
+cols[0].metric("Waiting now", whole(network.pathways_waiting))
+cols[1].metric("Waiting within 18 weeks", percent(network.prop_waiting_within_rtt_standard))
 
 st.subheader("By site")
 st.dataframe(
-    sites,
+    sites[["site_code", "referrals_received", "referrals_seen", "median_days_receipt_to_triage",
+           "median_days_rtt_wait", "prop_seen_within_target", "prop_sessions_attended",
+           "prop_sessions_did_not_attend"]],
     hide_index=True,
     column_config={
         "site_code": "Site",
-        "referrals": "Referrals",
-        "seen": "Seen",
-        "median_days_to_triage": st.column_config.NumberColumn("Median days to triage"),
-        "median_days_to_first_seen": st.column_config.NumberColumn("Median access wait"),
-        "pct_within_target": st.column_config.NumberColumn("Within target", format="percent"),
-        "attendance_rate": st.column_config.NumberColumn("Attendance", format="percent"),
-        "dna_rate": st.column_config.NumberColumn("DNA rate", format="percent"),
+        "referrals_received": "Referrals received",
+        "referrals_seen": "Seen",
+        "median_days_receipt_to_triage": st.column_config.NumberColumn("Median days to triage"),
+        "median_days_rtt_wait": st.column_config.NumberColumn("Median access wait"),
+        "prop_seen_within_target": st.column_config.NumberColumn("Seen within target",
+                                                                 format="percent"),
+        "prop_sessions_attended": st.column_config.NumberColumn("Sessions attended",
+                                                                format="percent"),
+        "prop_sessions_did_not_attend": st.column_config.NumberColumn("Did not attend",
+                                                                      format="percent"),
     },
 )
 
 st.subheader("Median days from receipt to triage, by month received")
 st.altair_chart(
-    alt.Chart(monthly).mark_line(point=True).encode(
+    alt.Chart(stage_medians).mark_line(point=True).encode(
         x=alt.X("received_month:T", title="Month received"),
-        y=alt.Y("receipt_to_triage:Q", title="Median days"),
+        y=alt.Y("median_days_receipt_to_triage:Q", title="Median days"),
         color=alt.Color("site_code:N", title="Site"),
-        tooltip=["site_code", "received_month:T", "receipt_to_triage", "referrals"],
+        tooltip=["site_code", "received_month:T", "median_days_receipt_to_triage",
+                 "referrals_received"],
     ),
     width="stretch",
 )
-
 
 st.subheader("Seen within target, by month seen")
 st.altair_chart(
     alt.Chart(access).mark_line(point=True).encode(
         x=alt.X("month_seen:T", title="Month seen"),
-        y=alt.Y("pct_within_target:Q", title="Seen within target", axis=alt.Axis(format="%")),
+        y=alt.Y("prop_seen_within_target:Q", title="Seen within target",
+                axis=alt.Axis(format="%")),
         color=alt.Color("site_code:N", title="Site"),
-        tooltip=["site_code", "month_seen:T", alt.Tooltip("pct_within_target:Q", format=".1%"),
-                 "pathways_completed"],
+        tooltip=["site_code", "month_seen:T",
+                 alt.Tooltip("prop_seen_within_target:Q", format=".1%"), "pathways_completed"],
     ),
     width="stretch",
 )
@@ -97,9 +89,10 @@ else:
                "seen or closed.")
     st.dataframe(waiting, hide_index=True, column_config={
         "site_code": "Site", "priority": "Priority", "pathways_waiting": "Waiting",
-        "pct_within_target": st.column_config.NumberColumn("Within target", format="percent"),
-        "pct_within_rtt_standard": st.column_config.NumberColumn("Within 18 weeks",
-                                                                 format="percent"),
+        "prop_waiting_within_target": st.column_config.NumberColumn("Within target",
+                                                                    format="percent"),
+        "prop_waiting_within_rtt_standard": st.column_config.NumberColumn("Within 18 weeks",
+                                                                          format="percent"),
         "median_days_waiting": "Median days", "max_days_waiting": "Longest (days)",
     })
     st.write("Longest waiters")

@@ -1,0 +1,42 @@
+"""Pieces every dashboard page shares: the published copy, the notice when there is none, and
+how numbers are shown. Pages read like the UI; what they read is carepath.publish.reader."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from carepath.publish import reader
+from carepath.settings import load_settings
+
+
+def published_or_stop() -> Path:
+    """The published copy; when there is none yet, say what to do and end the page here."""
+    published = load_settings().published_path
+    if not published.exists():
+        st.warning("No published marts yet. Run the pipeline (`make demo` or `carepath run`).")
+        st.stop()
+    return published
+
+
+@st.cache_data(show_spinner=False)
+def _read(query: str, path: str, version: float, args: tuple) -> pd.DataFrame:
+    # `version` (the file's modification time) makes a newly published copy a cache miss.
+    return getattr(reader, query)(Path(path), *args)
+
+
+def read(published: Path, query: Callable[..., pd.DataFrame], *args) -> pd.DataFrame:
+    """`query` (a function of carepath.publish.reader) on the published copy, cached until the
+    copy is replaced."""
+    return _read(query.__name__, str(published), published.stat().st_mtime, args)
+
+
+def percent(value: float | None) -> str:
+    return "n/a" if value is None or pd.isna(value) else f"{100 * value:.1f}%"
+
+
+def whole(value: float | None) -> str:
+    return "n/a" if value is None or pd.isna(value) else f"{value:,.0f}"
