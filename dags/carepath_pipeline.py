@@ -1,6 +1,8 @@
 """Load new site extracts, build the audit marts with dbt, publish them for the dashboard.
 
-Thin on purpose: every step is a function in carepath.pipeline, shared with `carepath run`.
+Thin on purpose: every step is a function in carepath.pipeline, shared with `carepath run`. The
+scheduler parses this file every few seconds, so it imports only Airflow at the top; the
+pipeline (DuckDB, Great Expectations, dbt) is imported inside the tasks that run it.
 """
 
 from __future__ import annotations
@@ -9,9 +11,6 @@ import os
 from datetime import datetime, timedelta
 
 from airflow.sdk import dag, task
-
-from carepath import pipeline
-from carepath.settings import load_settings
 
 DEFAULT_ARGS = {
     "owner": "carepath",
@@ -37,6 +36,9 @@ def carepath_pipeline():
     @task
     def load_extracts() -> dict:
         """Validate and load every landed file the ledger has not seen (GX gate, quarantine)."""
+        from carepath import pipeline
+        from carepath.settings import load_settings
+
         report = pipeline.load_step(load_settings(), create_key=True)
         return {k: report[k] for k in ("rows_loaded", "rows_quarantined", "files_rejected")} | {
             "files_loaded": sum(f["status"] == "loaded" for f in report["files"])}
@@ -45,16 +47,25 @@ def carepath_pipeline():
     def marts_outdated(loaded: dict, params: dict | None = None) -> bool:
         """Skip dbt and publishing when the publication already shows the warehouse and the
         models as they are."""
+        from carepath import pipeline
+        from carepath.settings import load_settings
+
         force = bool((params or {}).get("force_build"))
         # Stale, not "new rows this run": a build that died in an earlier run is retried.
         return pipeline.needs_build(load_settings(), force)
 
     @task
     def build_marts() -> dict:
+        from carepath import pipeline
+        from carepath.settings import load_settings
+
         return pipeline.build_step(load_settings())
 
     @task
     def publish_marts(loaded: dict, built: dict) -> str:
+        from carepath import pipeline
+        from carepath.settings import load_settings
+
         return pipeline.publish_step(load_settings(), {"load": loaded, "build": built})
 
     loaded = load_extracts()

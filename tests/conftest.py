@@ -6,11 +6,11 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from support.paths import BIN, ROOT
 
 from carepath.generate import generate
 from carepath.pipeline import RunSummary, run_pipeline
@@ -21,9 +21,6 @@ from carepath.settings import Settings, load_settings
 os.environ["CAREPATH_SETTLE_SECONDS"] = "0"
 os.environ["CAREPATH_INCOMPLETE_AFTER_SECONDS"] = "0"
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-BIN = Path(sys.executable).parent
 
 # Small but complete: four sites (one in its own layout, one with a triage backlog, one with
 # a high DNA rate) over six months.

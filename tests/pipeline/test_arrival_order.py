@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import BIN
+from support.paths import BIN
 
 from carepath.generate import generate
 from carepath.ingest.loader import load_new_files

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import duckdb
-from extract_files import write_rows
+from support.extract_files import write_rows
 
 from carepath.ingest.loader import load_new_files
 from carepath.pipeline import run_pipeline

@@ -21,14 +21,15 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
+from support.paths import FIXTURES, ROOT
 
 from carepath.ingest.loader import load_new_files
 from carepath.ingest.mapping import load_site_mappings
 from carepath.settings import Settings
 
-MATRIX = Path(__file__).resolve().parent / "fixtures" / "bad_inputs"
+MATRIX = FIXTURES / "bad_inputs"
 CASES = yaml.safe_load((MATRIX / "cases.yml").read_text())
-PROJECT_MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
+PROJECT_MAPPINGS = ROOT / "mappings"
 
 
 def _case_files(case: str) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from conftest import BIN
+from support.paths import BIN
 
 
 def _carepath(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 
 import duckdb
 import pytest
-from conftest import BIN, ROOT
+from support.paths import BIN, ROOT
 
 DAGS = ROOT / "dags"
 
@@ -61,6 +62,21 @@ def test_dag_files_stay_thin():
         source = path.read_text()
         assert "from carepath" in source, path.name
         assert "duckdb" not in source and "great_expectations" not in source, path.name
+
+
+def test_parsing_a_dag_file_imports_no_heavy_library():
+    """The scheduler parses DAG files every few seconds: the pipeline's libraries are imported
+    inside the tasks, not at parse time."""
+    heavy = ("duckdb", "pyarrow", "pandas", "great_expectations", "dbt")
+    for path in DAGS.glob("*.py"):
+        probe = (f"import importlib.util, sys; "
+                 f"spec = importlib.util.spec_from_file_location('dag', {str(path)!r}); "
+                 f"spec.loader.exec_module(importlib.util.module_from_spec(spec)); "
+                 f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
+        result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                                timeout=300, cwd=ROOT)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert result.stdout.strip().splitlines()[-1] == "[]", (path.name, result.stdout)
 
 
 def _dags_test(env: dict[str, str]) -> subprocess.CompletedProcess:

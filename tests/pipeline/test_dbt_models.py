@@ -7,19 +7,21 @@ import csv
 import json
 import shutil
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import duckdb
+import yaml
+from support.paths import ROOT
 
 from carepath.pipeline import run_pipeline
 from carepath.settings import load_settings
 from carepath.transform.dbt_build import run_dbt
 
-MARTS = ("fct_referral_latency", "fct_waiting_list", "fct_waiting_list_monthly",
-         "fct_access_monthly", "fct_adherence", "fct_outcome_registry",
-         "fct_registry_completeness", "fct_scored_questionnaires", "fct_deliveries",
-         "fct_quarantine_by_rule", "fct_delivery_schedule")
-DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
+MARTS = ("fct_referral_latency", "fct_stage_latency_monthly", "fct_waiting_list",
+         "fct_waiting_list_monthly", "fct_access_monthly", "fct_adherence",
+         "fct_outcome_registry", "fct_registry_completeness", "fct_scored_questionnaires",
+         "fct_site_performance", "fct_deliveries", "fct_quarantine_by_rule",
+         "fct_delivery_schedule", "fct_delivery_status")
+DBT_PROJECT = ROOT / "dbt_project"
 
 
 def _rows(con, sql, params=None):
@@ -30,9 +32,10 @@ def test_build_ran_data_tests_and_unit_tests(pipeline_run):
     _, summary = pipeline_run
     build = summary.build
     assert build is not None and build.success, build and build.failures
-    unit_tests = sum(text.count("  - name: ") for text in (
-        p.read_text() for p in DBT_PROJECT.glob("models/**/_*unit_tests.yml")))
-    assert unit_tests >= 16
+    # Each model's unit tests sit in its own yml, beside its columns.
+    unit_tests = sum(len(yaml.safe_load(p.read_text()).get("unit_tests") or [])
+                     for p in DBT_PROJECT.glob("models/**/*.yml"))
+    assert unit_tests >= 19
     assert build.counts.get("unit_test:pass", 0) == unit_tests
     assert build.counts.get("test:pass", 0) >= 20
     assert build.tests_failed == 0
@@ -192,7 +195,8 @@ def test_census_date_var_reruns_the_audit_as_at_a_past_date(pipeline_run, tmp_pa
     shutil.copytree(settings.data_dir, copy.data_dir, ignore=shutil.ignore_patterns("dbt"))
     con = duckdb.connect(str(copy.warehouse_path), read_only=True)
     try:
-        newest = _rows(con, "select max(census_date) from intermediate.int_census_dates")[0][0]
+        newest = _rows(con, "select max(census_date) "
+                            "from intermediate.int_census_dates_generated")[0][0]
     finally:
         con.close()
     as_at = date(newest.year, newest.month, 15) - timedelta(days=60)
@@ -201,7 +205,7 @@ def test_census_date_var_reruns_the_audit_as_at_a_past_date(pipeline_run, tmp_pa
     con = duckdb.connect(str(copy.warehouse_path), read_only=True)
     try:
         censuses = _rows(con, """select census_date, is_as_of_date
-                                 from intermediate.int_census_dates
+                                 from intermediate.int_census_dates_generated
                                  order by census_date""")
         waiting_after = _rows(con, """select count(*) from marts.fct_waiting_list
                                       where census_date > ?""", [as_at])[0][0]

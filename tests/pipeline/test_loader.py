@@ -7,7 +7,7 @@ import shutil
 
 import duckdb
 import pytest
-from extract_files import REFERRAL, write_rows
+from support.extract_files import REFERRAL, write_rows
 
 from carepath.ingest.loader import load_new_files
 

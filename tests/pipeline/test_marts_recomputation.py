@@ -20,7 +20,10 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 import pytest
-from recompute_marts import GRAINS, fetch_raw, load_seeds, load_vars, recompute
+from support.recompute_marts import (
+    GRAINS,
+    recompute_from_warehouse,
+)
 
 from carepath.pipeline import run_pipeline
 from carepath.settings import load_settings
@@ -40,16 +43,6 @@ def _read_table(path, table: str) -> tuple[list[str], list[tuple]]:
         return names, cur.fetchall()
     finally:
         con.close()
-
-
-def _recompute_from(settings) -> dict:
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    try:
-        raw = fetch_raw(con)
-    finally:
-        con.close()
-    project = settings.dbt_project_dir
-    return recompute(raw, load_seeds(project), load_vars(project))
 
 
 def _model_rows(settings, model: str) -> tuple[list[str], dict[tuple, dict]]:
@@ -115,7 +108,7 @@ def compare(model: str, expected_rows: dict, actual_names: list[str], actual_row
 def _check(settings, expected: dict, model: str) -> None:
     names, actual = _model_rows(settings, model)
     assert actual, f"{model} is empty: nothing to compare"
-    columns = SCORE_COLUMNS if model == "int_outcome_scores" else None
+    columns = SCORE_COLUMNS if model == "int_outcomes_scored" else None
     problems = compare(model, expected[model], names, actual, columns)
     assert not problems, "\n".join(problems)
 
@@ -125,7 +118,7 @@ def _check(settings, expected: dict, model: str) -> None:
 @pytest.fixture(scope="module")
 def expected(pipeline_run):
     settings, _ = pipeline_run
-    return _recompute_from(settings)
+    return recompute_from_warehouse(settings)
 
 
 def test_generated_data_set_is_not_trivial(expected):
@@ -443,7 +436,7 @@ def edge_run(pipeline_run, expected, tmp_path_factory):
         con.close()
     summary = run_pipeline(edge, force_build=True)
     assert summary.ok, summary.render()
-    return edge, _recompute_from(edge), expected["_context"]["as_of_date"]
+    return edge, recompute_from_warehouse(edge), expected["_context"]["as_of_date"]
 
 
 def test_edge_cases_reach_the_branches(edge_run):

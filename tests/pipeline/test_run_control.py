@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import duckdb
-from conftest import BIN
-from extract_files import write_rows
+from support.extract_files import write_rows
+from support.paths import BIN
 
 from carepath.ingest.loader import load_new_files
 from carepath.pipeline import run_pipeline, staleness
@@ -93,8 +93,8 @@ def test_a_corrected_file_beside_the_original_wins_by_arrival_not_by_name(data_d
 
 def test_a_row_that_slips_past_the_gate_is_named_and_the_last_publication_stays(
         data_dir, monkeypatch):
-    from conftest import ROOT
     from streamlit.testing.v1 import AppTest
+    from support.paths import ROOT
 
     write_rows(data_dir.landing_dir, "ASH", "referrals", "r1.csv", [{}])
     good = run_pipeline(data_dir)
@@ -123,7 +123,7 @@ def test_a_row_that_slips_past_the_gate_is_named_and_the_last_publication_stays(
     monkeypatch.setenv("CAREPATH_DATA_DIR", str(data_dir.data_dir))
     at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
     at.run()
-    at.switch_page("data_quality.py").run()
+    at.switch_page("views/data_quality.py").run()
     assert not at.exception
     assert any("latest build" in e.value and "failed" in e.value for e in at.error)
     assert any("referral_id=SLIPPED" in m.value for m in at.markdown)

@@ -7,6 +7,7 @@ evidence that both implement the written definitions. Standard library only.
 Entry points:
     load_vars(project_dir), load_seeds(project_dir), fetch_raw(con)  -> the inputs
     recompute(raw, seeds, dbt_vars)                                   -> {mart: {key: {col: value}}}
+    recompute_from_warehouse(settings)                     -> the same, from a data folder
 
 Each mart is a dict keyed by its grain (a tuple) whose values are dicts of the mart's other
 columns. Dates are datetime.date, counts int, rates float, flags bool, missing values None.
@@ -39,11 +40,13 @@ GRAINS = {
     "fct_waiting_list": ("census_date", "site_code", "referral_id"),
     "fct_waiting_list_monthly": ("census_date", "site_code", "priority"),
     "fct_access_monthly": ("site_code", "month_seen", "priority"),
+    "fct_stage_latency_monthly": ("site_code", "received_month"),
+    "fct_site_performance": ("is_network_total", "site_code"),
     "fct_adherence": ("site_code", "referral_id"),
     "fct_outcome_registry": ("site_code", "referral_id", "instrument"),
     "fct_registry_completeness": ("site_code", "month_seen"),
     "fct_scored_questionnaires": ("site_code", "measure_id"),
-    "int_outcome_scores": ("site_code", "measure_id"),
+    "int_outcomes_scored": ("site_code", "measure_id"),
 }
 
 PROGRAMME_KINDS = ("treatment", "group_class")
@@ -172,7 +175,7 @@ def target_days_for(priority: str, v: dict) -> int | None:
 
 
 # --------------------------------------------------------------------------------------------
-# Intermediate: the pathway of each referral (int_referral_pathway)
+# Intermediate: the pathway of each referral (int_referrals_with_rtt_clock)
 # --------------------------------------------------------------------------------------------
 
 def first_appointment(sessions: list[dict]) -> dict | None:
@@ -187,7 +190,7 @@ def last_appointment(sessions: list[dict]) -> dict | None:
 
 
 def first_seen_date(referral: dict, sessions: list[dict]) -> date | None:
-    """Clock stop E4: first_seen_at, else the first attended session of any kind."""
+    """The first-contact clock stop: first_seen_at, else the first attended session of any kind."""
     if referral["first_seen_at"] is not None:
         return as_date(referral["first_seen_at"])
     attended = [as_date(s["scheduled_at"]) for s in sessions if s["status"] == "attended"]
@@ -255,7 +258,7 @@ def referral_pathways(referrals: dict, sessions_by_referral: dict) -> dict[tuple
 
 
 # --------------------------------------------------------------------------------------------
-# Intermediate: delays while the RTT clock ran (int_access_delays)
+# Intermediate: delays while the RTT clock ran (int_waiting_cancellations_aggregated_to_referrals)
 # --------------------------------------------------------------------------------------------
 
 def access_delays(p: dict, sessions: list[dict]) -> dict:
@@ -283,7 +286,7 @@ def access_delays(p: dict, sessions: list[dict]) -> dict:
 
 
 # --------------------------------------------------------------------------------------------
-# Intermediate: census dates (int_census_dates)
+# Intermediate: census dates (int_census_dates_generated)
 # --------------------------------------------------------------------------------------------
 
 def as_of_date(pathways: dict, sessions: dict, v: dict) -> date:
@@ -308,7 +311,7 @@ def census_dates(pathways: dict, as_of: date) -> dict[date, bool]:
 
 
 # --------------------------------------------------------------------------------------------
-# Intermediate: programme sessions (int_programme_sessions)
+# Intermediate: programme sessions (int_programme_sessions_aggregated_to_referrals)
 # --------------------------------------------------------------------------------------------
 
 def interruptions(programme_sessions: list[dict], min_missed: int) -> int:
@@ -343,7 +346,8 @@ def programme_summary(sessions: list[dict], v: dict) -> dict:
 
 
 # --------------------------------------------------------------------------------------------
-# Intermediate: questionnaire scoring (int_questionnaire_scale_scores, int_outcome_scores)
+# Intermediate: questionnaire scoring
+# (int_questionnaire_items_scored_to_scales, int_outcomes_scored)
 # --------------------------------------------------------------------------------------------
 
 def parse_item_responses(text: str) -> list[float | None]:
@@ -510,9 +514,10 @@ def waiting_list_monthly(waiting: dict) -> dict[tuple, dict]:
             "is_as_of_date": rows[0]["is_as_of_date"],
             "pathways_waiting": len(rows),
             "pathways_within_target": sum(r["is_within_target"] for r in rows),
-            "pct_within_target": mean_of_flags(r["is_within_target"] for r in rows),
+            "prop_waiting_within_target": mean_of_flags(r["is_within_target"] for r in rows),
             "pathways_within_rtt_standard": sum(r["is_within_rtt_standard"] for r in rows),
-            "pct_within_rtt_standard": mean_of_flags(r["is_within_rtt_standard"] for r in rows),
+            "prop_waiting_within_rtt_standard": mean_of_flags(
+                r["is_within_rtt_standard"] for r in rows),
             "median_days_waiting": percentile_linear(days, 0.5),
             "p90_days_waiting": percentile_linear(days, 0.9),
             "max_days_waiting": max(days),
@@ -521,11 +526,14 @@ def waiting_list_monthly(waiting: dict) -> dict[tuple, dict]:
 
 
 def access_monthly(latency: dict) -> dict[tuple, dict]:
-    """Completed (seen) pathways in the month their clock stopped."""
+    """Completed (seen) pathways in the month their clock stopped, by priority and for both
+    priorities together ('all')."""
     groups = defaultdict(list)
     for (site, _), row in latency.items():
         if row["is_seen"]:
-            groups[(site, month_start(row["clock_stop_date"]), row["priority"])].append(row)
+            month = month_start(row["clock_stop_date"])
+            groups[(site, month, row["priority"])].append(row)
+            groups[(site, month, "all")].append(row)
     mart = {}
     for key, rows in groups.items():
         waits = [r["days_rtt_wait"] for r in rows]
@@ -537,7 +545,7 @@ def access_monthly(latency: dict) -> dict[tuple, dict]:
             "p90_days_rtt_wait": percentile_linear(waits, 0.9),
             "p95_days_rtt_wait": percentile_linear(waits, 0.95),
             "pathways_within_target": within,
-            "pct_within_target": within / len(rows),
+            "prop_seen_within_target": within / len(rows),
             "median_days_rtt_wait_adjusted_local": percentile_linear(
                 [r["days_rtt_wait_adjusted_local"] for r in rows], 0.5),
         }
@@ -594,7 +602,7 @@ def adherence(pathways: dict, sessions_by_referral: dict, as_of: date, v: dict):
                              booked_ahead, v)
         reached_end = has_reached_planned_end(p, planned_end, as_of)
         completed = (not dropout and reached_end and prescribed is not None
-                     and prescribed >= v["completion_min_prescribed_adherence"])
+                     and prescribed >= v["completion_min_prop_prescribed_sessions_attended"])
         if dropout:
             status = "dropout"
         elif completed:
@@ -619,9 +627,10 @@ def adherence(pathways: dict, sessions_by_referral: dict, as_of: date, v: dict):
             "sessions_cancelled_by_patient": cp,
             "sessions_cancelled_by_service": prog["sessions_cancelled_by_service"],
             "delivered_minutes": prog["delivered_minutes"],
-            "attendance_rate": ratio(a, a + dna + cp),
-            "dna_rate": ratio(dna, a + dna),
-            "prescribed_adherence": prescribed,
+            "sessions_expected": a + dna + cp,
+            "prop_sessions_attended": ratio(a, a + dna + cp),
+            "prop_sessions_did_not_attend": ratio(dna, a + dna),
+            "prop_prescribed_sessions_attended": prescribed,
             "dose_intensity": ratio(prog["delivered_minutes"], planned_minutes),
             "interruptions": prog["interruptions"],
             "last_attended_date": prog["last_attended_date"],
@@ -733,8 +742,85 @@ def registry_completeness(pathways: dict, registry: dict, as_of: date, v: dict):
             "patients_died_before_followup": g["died"],
             "patients_with_pair": g["pair"],
             "patients_baseline_only": g["baseline_only"],
-            "completeness": ratio(g["pair"], eligible),
-            "baseline_only_rate": ratio(g["baseline_only"], eligible),
+            "prop_eligible_with_pair": ratio(g["pair"], eligible),
+            "prop_eligible_baseline_only": ratio(g["baseline_only"], eligible),
+        }
+    return mart
+
+
+def stage_latency_monthly(latency: dict) -> dict[tuple, dict]:
+    """Per site and month received: medians of each stage over referrals that completed it."""
+    groups = defaultdict(list)
+    for (site, _), row in latency.items():
+        if row["received_month"] is not None:
+            groups[(site, row["received_month"])].append(row)
+    mart = {}
+    for key, rows in groups.items():
+        def known(column, rows=rows):
+            return [r[column] for r in rows if r[column] is not None]
+        mart[key] = {
+            "referrals_received": len(rows),
+            "referrals_triaged": len(known("days_receipt_to_triage")),
+            "referrals_seen": len(known("days_receipt_to_first_seen")),
+            **{f"median_{c}": percentile_linear(known(c), 0.5) for c in (
+                "days_referral_to_receipt", "days_receipt_to_triage", "days_triage_to_offer",
+                "days_offer_to_first_seen", "days_receipt_to_first_seen")},
+        }
+    return mart
+
+
+def site_performance(latency: dict, adherence_mart: dict, registry: dict,
+                     waiting: dict) -> dict[tuple, dict]:
+    """Per site and for the network (key (True, None)): every figure from the rows of its scope,
+    never from the site figures."""
+    sites = sorted({site for site, _ in latency})
+    scopes = [(False, site) for site in sites] + [(True, None)]
+
+    def of(rows: dict, scope: tuple, site_at=0) -> list[dict]:
+        network, site = scope
+        return [r for k, r in rows.items() if network or k[site_at] == site]
+
+    mart = {}
+    for scope in scopes:
+        referrals = of(latency, scope)
+        seen = [r for r in referrals if r["is_seen"]]
+        within = sum(1 for r in seen if r["is_within_target"])
+        programmes = of(adherence_mart, scope)
+        attended = sum(r["sessions_attended"] for r in programmes)
+        dna = sum(r["sessions_did_not_attend"] for r in programmes)
+        cancelled = sum(r["sessions_cancelled_by_patient"] for r in programmes)
+        pairs = [r for r in of(registry, scope) if r["is_responder"] is not None]
+        responding = sum(1 for r in pairs if r["is_responder"])
+        now_keyed = [(k, r) for k, r in waiting.items()
+                     if r["is_as_of_date"] and (scope[0] or k[1] == scope[1])]
+        now = [r for _, r in now_keyed]
+        now_within = sum(1 for r in now if r["is_within_target"])
+        now_standard = sum(1 for r in now if r["is_within_rtt_standard"])
+        mart[scope] = {
+            "referrals_received": sum(1 for r in referrals if r["received_month"] is not None),
+            "referrals_seen": len(seen),
+            "referrals_seen_within_target": within,
+            "prop_seen_within_target": ratio(within, len(seen)),
+            "median_days_receipt_to_triage": percentile_linear(
+                [r["days_receipt_to_triage"] for r in referrals
+                 if r["days_receipt_to_triage"] is not None], 0.5),
+            "median_days_rtt_wait": percentile_linear(
+                [r["days_rtt_wait"] for r in seen if r["days_rtt_wait"] is not None], 0.5),
+            "sessions_attended": attended,
+            "sessions_did_not_attend": dna,
+            "sessions_cancelled_by_patient": cancelled,
+            "sessions_expected": attended + dna + cancelled,
+            "prop_sessions_attended": ratio(attended, attended + dna + cancelled),
+            "prop_sessions_did_not_attend": ratio(dna, attended + dna),
+            "pairs_assessed": len(pairs),
+            "pairs_responding": responding,
+            "prop_pairs_responding": ratio(responding, len(pairs)),
+            "census_date": max((k[0] for k, _ in now_keyed), default=None),
+            "pathways_waiting": len(now),
+            "pathways_waiting_within_target": now_within,
+            "prop_waiting_within_target": ratio(now_within, len(now)),
+            "pathways_waiting_within_rtt_standard": now_standard,
+            "prop_waiting_within_rtt_standard": ratio(now_standard, len(now)),
         }
     return mart
 
@@ -762,19 +848,35 @@ def recompute(raw: dict, seeds: dict, dbt_vars: dict) -> dict[str, dict]:
     latency = referral_latency(pathways, delays, dbt_vars)
     waiting = waiting_list(pathways, census, dbt_vars)
     registry = outcome_registry(pathways, scores, seeds, dbt_vars)
+    adherence_mart = adherence(pathways, sessions_by_referral, as_of, dbt_vars)
     return {
         "fct_referral_latency": latency,
         "fct_waiting_list": waiting,
         "fct_waiting_list_monthly": waiting_list_monthly(waiting),
         "fct_access_monthly": access_monthly(latency),
-        "fct_adherence": adherence(pathways, sessions_by_referral, as_of, dbt_vars),
+        "fct_stage_latency_monthly": stage_latency_monthly(latency),
+        "fct_adherence": adherence_mart,
+        "fct_site_performance": site_performance(latency, adherence_mart, registry, waiting),
         "fct_outcome_registry": registry,
         "fct_registry_completeness": registry_completeness(pathways, registry, as_of, dbt_vars),
         "fct_scored_questionnaires": scored_questionnaires(scores),
-        "int_outcome_scores": {k: {c: s[c] for c in
+        "int_outcomes_scored": {k: {c: s[c] for c in
                                    ("score", "scored_value", "is_reported_value_disagreeing")}
                                for k, s in scores.items()},
         # for the test's non-triviality checks and diagnostics, not a mart
         "_context": {"as_of_date": as_of, "census_dates": census, "pathways": pathways,
                      "delays": delays, "scores": scores},
     }
+
+
+def recompute_from_warehouse(settings) -> dict[str, dict]:
+    """recompute() over the raw tables of a data folder's warehouse and its dbt project."""
+    import duckdb
+
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        raw = fetch_raw(con)
+    finally:
+        con.close()
+    project = settings.dbt_project_dir
+    return recompute(raw, load_seeds(project), load_vars(project))

@@ -6,7 +6,7 @@ import re
 import subprocess
 
 import yaml
-from conftest import BIN, ROOT
+from support.paths import BIN, ROOT
 
 COMPOSE = ROOT / "docker-compose.yml"
 

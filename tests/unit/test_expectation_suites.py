@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import duckdb
 import pytest
+from support.paths import ROOT
 
 from carepath.contract import CODE_SETS, COLUMNS, EXTRACTS
 from carepath.validate.gate import ValidationGate
 from carepath.warehouse import ensure_schema, stage_columns
 
-SUITES = Path(__file__).resolve().parents[1] / "expectations"
+SUITES = ROOT / "expectations"
 
 
 def _suite(extract: str) -> dict:

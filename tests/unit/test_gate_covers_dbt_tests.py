@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 import yaml
-from conftest import BIN, ROOT
+from support.paths import BIN, ROOT
 
 from carepath.validate.gate import rule_name
 
