@@ -24,12 +24,13 @@ export AIRFLOW_HOME := $(abspath .airflow)
 export AIRFLOW__CORE__DAGS_FOLDER := $(abspath dags)
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: help env demo pipeline dashboard lint test browser bench-load clean
+.PHONY: help env demo pipeline dashboard lint test browser bench bench-load clean
 
 help:
 	@echo "make demo   - set up, generate demo data, run the pipeline through Airflow, serve the dashboard on :$(PORT)"
 	@echo "make lint   - ruff over the Python, sqlfluff over the dbt models"
 	@echo "make test   - set up, lint, and run the whole test suite"
+	@echo "make bench - measure the whole pipeline at scales 1, 10 and 100 (an hour)"
 	@echo "make bench-load - measure load and gate at 1 M and 10 M session rows (minutes)"
 	@echo "make clean  - remove generated data, the Airflow home and the environments"
 
@@ -71,9 +72,16 @@ browser:
 # The linters run first: a style slip fails in seconds, not after the 20-minute suite.
 lint: env
 	$(BIN)/ruff check .
+	cd dbt_project && ../$(BIN)/sqlfluff lint models --disable-progress-bar --processes 2
 
 test: env browser lint
 	$(BIN)/pytest
+
+# The whole pipeline at generator scales 1, 10 and 100 (about 21 M session rows) against DuckDB
+# reading the same files: a measurement, not a test (scale 100 takes the better part of an hour,
+# most of it generating the data once); writes benchmarks/pipeline_scale_report.md.
+bench: env
+	$(BIN)/python benchmarks/pipeline_scale.py
 
 # Load and gate at 1 M and 10 M session rows against DuckDB reading the same files: a
 # measurement, not a test (it takes minutes); writes benchmarks/load_gate_report.md.

@@ -1,0 +1,308 @@
+"""Benchmark of the whole pipeline at regional-network scale, against a floor measured in the
+same run.
+
+For each generator scale (by default 1, 10 and 100; 8 sites, 24 months, seed 42; scale 100 is
+about 21 M session rows), on the project's own generated data set (cached like load_gate.py's):
+
+* the floor: DuckDB alone reading every landed file once per site, extract and layout (the
+  same measurement as load_gate.py's floor);
+* a full run on a fresh data folder, one fresh process per pipeline step, as the Airflow DAG
+  runs them: load (stage, Great Expectations gate, commit; the report also splits out the
+  gate's share), dbt build, publish;
+* an incremental run after one new day of deliveries (one extra sessions file per site, about
+  1/30 of a month), the same three steps;
+* a run with nothing new (`carepath run`: load finds nothing, the build is skipped);
+* every query the dashboard makes on the published copy, timed in one process (best of 3).
+
+Each step's wall time is the whole process (interpreter start and imports included); peak RSS
+is the process's own or its children's (dbt runs as a child of the build step), whichever is
+larger. Nothing here asserts: the targets are reported beside the numbers, met or missed, and
+where a step misses, the report lists where its time went (the loader's phases; dbt's slowest
+nodes from its run_results.json).
+
+Run with the project's interpreter from the repository root (`make bench`):
+
+    .venv/bin/python benchmarks/pipeline_scale.py --scales 1,10,100
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import load_gate as lg
+
+REPO_DIR = Path(__file__).resolve().parents[1]
+DEFAULT_WORKDIR = REPO_DIR / "data" / "bench"
+DEFAULT_REPORT = REPO_DIR / "benchmarks" / "pipeline_scale_report.md"
+
+TARGET_RATIO_TO_FLOOR = 5.0  # full run, at the largest scale
+TARGET_DAY_SHARE_OF_FULL = 0.05  # a day's delivery, as a share of the full run
+TARGET_NOTHING_NEW_S = 2.0
+TARGET_PEAK_RSS_MIB = 4 * 1024
+TARGET_QUERY_MS = 300.0
+SLOWEST_DBT_NODES = 8
+
+# One pipeline step in a fresh process, as the DAG's task runs it.
+STEP_CHILD = lg._REPORT_RSS + r"""
+import json, sys, time
+started = time.perf_counter()
+from carepath import pipeline
+from carepath.settings import load_settings
+step, data_dir = sys.argv[1], sys.argv[2]
+s = load_settings(data_dir)
+result = {}
+if step == "load":
+    report = pipeline.load_step(s, create_key=True)
+    result = {"rows_loaded": report["rows_loaded"], "rows_quarantined": report["rows_quarantined"],
+              "files_loaded": sum(f["status"] == "loaded" for f in report["files"]),
+              "phase_s": report["seconds"]}
+elif step == "build":
+    report = pipeline.build_step(s)
+    result = {"tests_passed": report["tests_passed"], "command": report["command"]}
+elif step == "publish":
+    pipeline.publish_step(s, {"benchmark": True})
+elif step == "run":
+    summary = pipeline.run_pipeline(s)
+    result = {"ok": summary.ok, "built": summary.build is not None,
+              "rows_loaded": summary.load.rows_loaded}
+result["step_s"] = time.perf_counter() - started
+print("LOAD_GATE_RESULT " + json.dumps({**result, **_peak_rss_kib()}), flush=True)
+"""
+
+# Every reader query the dashboard pages make, timed on the published copy.
+QUERIES_CHILD = lg._REPORT_RSS + r"""
+import json, sys, time
+from pathlib import Path
+from carepath.publish import reader
+published = Path(sys.argv[1])
+timings = {}
+for name in ("published_at", "site_performance", "stage_latency_monthly", "access_monthly",
+             "waiting_now_by_site", "longest_waiters", "disagreeing_questionnaire_totals",
+             "delivery_status", "quarantine_rules", "rejected_files"):
+    query = getattr(reader, name)
+    runs = []
+    for _ in range(3):
+        started = time.perf_counter()
+        query(published)
+        runs.append((time.perf_counter() - started) * 1000)
+    timings[name] = min(runs)
+print("LOAD_GATE_RESULT " + json.dumps({"query_ms": timings, **_peak_rss_kib()}), flush=True)
+"""
+
+STEPS = ("load", "build", "publish")
+
+
+@dataclass
+class StepResult:
+    step: str
+    wall_s: float
+    peak_rss_kib: int
+    details: dict = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    name: str
+    steps: list[StepResult]
+    rows: int
+
+    @property
+    def wall_s(self) -> float:
+        return sum(s.wall_s for s in self.steps)
+
+    @property
+    def peak_rss_mib(self) -> float:
+        return max(s.peak_rss_kib for s in self.steps) / 1024
+
+
+@dataclass
+class ScaleResult:
+    scale: float
+    rows_by_extract: dict[str, int]
+    files: int
+    floor_s: float
+    floor_rss_kib: int
+    full: RunResult
+    new_day: RunResult
+    new_day_rows: int
+    nothing_new: RunResult
+    query_ms: dict[str, float]
+    slowest_dbt_nodes: list[tuple[str, float]]
+
+
+def run_step(step: str, data_dir: Path) -> StepResult:
+    wall, result = lg.run_child(STEP_CHILD, [step, str(data_dir)], data_dir.parent,
+                                extra_env={"CAREPATH_SETTLE_SECONDS": "0"})
+    lg.progress(f"    {step}: {wall:.2f} s, peak RSS {result['peak_rss_kib'] / 1024:,.0f} MiB")
+    return StepResult(step, wall, result["peak_rss_kib"], result)
+
+
+def run_steps(name: str, data_dir: Path, steps=STEPS) -> RunResult:
+    lg.progress(f"  {name}")
+    results = [run_step(step, data_dir) for step in steps]
+    load = next((r for r in results if r.step in ("load", "run")), None)
+    rows = 0 if load is None else (load.details.get("rows_loaded", 0)
+                                   + load.details.get("rows_quarantined", 0))
+    return RunResult(name, results, rows)
+
+
+def slowest_dbt_nodes(data_dir: Path) -> list[tuple[str, float]]:
+    results = data_dir / "dbt" / "target" / "run_results.json"
+    if not results.exists():
+        return []
+    nodes = json.loads(results.read_text())["results"]
+    timed = sorted(((n["unique_id"], n.get("execution_time") or 0.0) for n in nodes),
+                   key=lambda t: -t[1])
+    return timed[:SLOWEST_DBT_NODES]
+
+
+def benchmark_scale(scale: float, workdir: Path, keep: bool) -> ScaleResult:
+    lg.progress(f"== scale {scale:g}")
+    landing_cache = lg.generated_landing(workdir, scale, lg.SEED)
+    mappings = lg.site_mappings()
+    groups = lg.landed_csvs(landing_cache)
+    run_dir = Path(tempfile.mkdtemp(prefix=f"pipeline-scale{scale:g}-", dir=workdir))
+    try:
+        floor = lg.measure_floor(f"floor @ scale {scale:g}", groups, mappings, run_dir, False)
+        data_dir = lg.prepare_data_dir(landing_cache, run_dir)
+        full = run_steps(f"full run @ scale {scale:g}", data_dir)
+        full_nodes = slowest_dbt_nodes(data_dir)
+        new_files = lg.add_new_day(data_dir / "landing", mappings)
+        new_day_rows = sum(max(len(p.read_bytes().splitlines()) - 1, 0)
+                           for paths in new_files.values() for p in paths)
+        new_day = run_steps(f"one new day @ scale {scale:g}", data_dir)
+        nothing = run_steps(f"nothing new @ scale {scale:g}", data_dir, steps=("run",))
+        lg.progress("  dashboard queries")
+        _, queries = lg.run_child(QUERIES_CHILD, [str(data_dir / "published.duckdb")], run_dir)
+    finally:
+        if keep:
+            lg.progress(f"  kept {run_dir}")
+        else:
+            shutil.rmtree(run_dir, ignore_errors=True)
+    return ScaleResult(scale, floor.details["rows_by_extract"],
+                       sum(len(p) for p in groups.values()), floor.wall_s, floor.peak_rss_kib,
+                       full, new_day, new_day_rows, nothing, queries["query_ms"], full_nodes)
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+def verdict(met: bool) -> str:
+    return "met" if met else "**missed**"
+
+
+def results_table(results: list[ScaleResult]) -> list[str]:
+    lines = ["| scale | run | rows | load s | build s | publish s | total s | floor s | "
+             "ratio to floor | rows/s | peak RSS MiB (load / build / publish) |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for r in results:
+        for run in (r.full, r.new_day, r.nothing_new):
+            by_step = {s.step: s for s in run.steps}
+            cells = [f"{by_step[s].wall_s:.1f}" if s in by_step else "-" for s in STEPS]
+            rss = " / ".join(f"{by_step[s].peak_rss_kib / 1024:,.0f}" if s in by_step else "-"
+                             for s in STEPS)
+            if "run" in by_step:
+                rss = f"{by_step['run'].peak_rss_kib / 1024:,.0f} (one process)"
+            ratio = run.wall_s / r.floor_s if run is r.full else None
+            rate = run.rows / run.wall_s if run.rows else None
+            lines.append(f"| {r.scale:g} | {run.name.split(' @')[0]} | {run.rows:,} | "
+                         + " | ".join(cells) + f" | {run.wall_s:.1f} | {r.floor_s:.2f} | "
+                         f"{lg.fmt(ratio, '.1f')} | {lg.fmt(rate, ',.0f')} | {rss} |")
+    return lines
+
+
+def target_lines(results: list[ScaleResult]) -> list[str]:
+    lines = []
+    for r in results:
+        ratio = r.full.wall_s / r.floor_s
+        share = r.new_day.wall_s / r.full.wall_s
+        rss = max(r.full.peak_rss_mib, r.new_day.peak_rss_mib, r.nothing_new.peak_rss_mib)
+        slowest = max(r.query_ms.items(), key=lambda t: t[1])
+        stated = " (the targets are stated at scale 100)" if r.scale < 100 else ""
+        lines += [
+            f"- scale {r.scale:g}{stated}:",
+            f"  - full run within {TARGET_RATIO_TO_FLOOR:g}x the floor: {ratio:.1f}x - "
+            f"{verdict(ratio <= TARGET_RATIO_TO_FLOOR)}",
+            f"  - a day's delivery within {TARGET_DAY_SHARE_OF_FULL:.0%} of a full run: "
+            f"{share:.1%} - {verdict(share <= TARGET_DAY_SHARE_OF_FULL)}",
+            f"  - nothing new under {TARGET_NOTHING_NEW_S:g} s: {r.nothing_new.wall_s:.2f} s - "
+            f"{verdict(r.nothing_new.wall_s < TARGET_NOTHING_NEW_S)}",
+            f"  - peak RSS under {TARGET_PEAK_RSS_MIB / 1024:g} GiB in every process: "
+            f"{rss:,.0f} MiB - {verdict(rss < TARGET_PEAK_RSS_MIB)}",
+            f"  - every dashboard query under {TARGET_QUERY_MS:g} ms: slowest {slowest[0]} "
+            f"{slowest[1]:.0f} ms - {verdict(slowest[1] < TARGET_QUERY_MS)}",
+        ]
+    return lines
+
+
+def detail_lines(results: list[ScaleResult]) -> list[str]:
+    lines = []
+    for r in results:
+        rows = ", ".join(f"{k} {v:,}" for k, v in sorted(r.rows_by_extract.items()))
+        lines.append(f"- scale {r.scale:g}: {r.files} files; {rows}; one new day: "
+                     f"{r.new_day_rows:,} session rows")
+        for run in (r.full, r.new_day):
+            load = next(s for s in run.steps if s.step == "load")
+            phases = sorted(load.details.get("phase_s", {}).items(), key=lambda t: -t[1])
+            lines.append(f"  - {run.name}, where the load's time went: "
+                         + "; ".join(f"{k} {v:.1f} s" for k, v in phases))
+        if r.slowest_dbt_nodes:
+            lines.append("  - full run, slowest dbt nodes: " + "; ".join(
+                f"{node.split('.', 2)[-1]} {seconds:.1f} s"
+                for node, seconds in r.slowest_dbt_nodes))
+        lines.append("  - dashboard queries (ms, best of 3): " + ", ".join(
+            f"{k} {v:.0f}" for k, v in r.query_ms.items()))
+    return lines
+
+
+def render_report(results: list[ScaleResult], info: list[tuple[str, str]]) -> str:
+    lines = ["# Pipeline benchmark at network scale", ""]
+    lines += [f"- {key}: {value}" for key, value in info]
+    lines += ["", "## Results", ""] + results_table(results)
+    lines += ["", "rows: rows the load step read (loaded + quarantined). Each step is a fresh "
+              "process, as the DAG's task runs it: wall time includes interpreter start and "
+              "imports. floor s: DuckDB alone reading the same files once (fastest of "
+              f"{lg.FLOOR_RUNS}). ratio to floor: the full run's total over the floor. "
+              "nothing new: `carepath run` in one process."]
+    lines += ["", "## Targets", ""] + target_lines(results)
+    lines += ["", "## Details", ""] + detail_lines(results)
+    return "\n".join(lines) + "\n"
+
+
+def parse_scales(text: str) -> list[float]:
+    scales = [float(part) for part in text.split(",") if part.strip()]
+    if not scales or any(s <= 0 for s in scales):
+        raise argparse.ArgumentTypeError("--scales takes positive numbers, e.g. 1,10,100")
+    return scales
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", type=parse_scales, default=parse_scales("1,10,100"),
+                        help="generator scales, comma-separated (default 1,10,100)")
+    parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR,
+                        help="where generated sets are cached and runs happen "
+                             f"(default {DEFAULT_WORKDIR.relative_to(REPO_DIR)})")
+    parser.add_argument("--report", type=Path, default=DEFAULT_REPORT,
+                        help=f"markdown report (default {DEFAULT_REPORT.relative_to(REPO_DIR)})")
+    parser.add_argument("--keep", action="store_true", help="keep each run's data folder")
+    args = parser.parse_args(argv)
+
+    workdir = args.workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    results = [benchmark_scale(scale, workdir, args.keep) for scale in args.scales]
+    report = render_report(results, lg.machine_info())
+    print(report)
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    args.report.write_text(report)
+    lg.progress(f"report written to {args.report}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
