@@ -78,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
                "but some files were rejected; 75 another run holds the data folder")
     run.add_argument("--data-dir", help="data folder (default: $CAREPATH_DATA_DIR or ./data)")
     run.add_argument("--force-build", action="store_true",
-                     help="rebuild the marts even when no new file was loaded")
+                     help="rebuild every model from the raw history (dbt --full-refresh), "
+                          "even when no new file was loaded")
     run.add_argument("--json", help="also write the run summary to this file")
     run.add_argument("--wait", action="store_true",
                      help="wait for another run on the same data folder instead of exiting")

@@ -16,7 +16,7 @@ from carepath.ingest.loader import LoadReport, load_new_files
 from carepath.publish.publication import current_publication, ledger_state, publish
 from carepath.run_lock import run_lock
 from carepath.settings import Settings
-from carepath.transform.build_record import record_build
+from carepath.transform.build_record import needs_full_refresh, record_build
 from carepath.transform.dbt_build import DbtReport, build_marts, project_fingerprint
 
 log = logging.getLogger(__name__)
@@ -48,10 +48,21 @@ def needs_build(settings: Settings, force: bool = False) -> bool:
     return force or bool(staleness(settings))
 
 
-def build_step(settings: Settings, wait: bool = True) -> dict:
+def _build(settings: Settings, force: bool = False) -> DbtReport:
+    """dbt build, in full when forced or when the incremental models cannot build on the
+    previous build, and its record (what passed, with which project) for the next build and
+    `carepath status`."""
+    fingerprint = project_fingerprint(settings.dbt_project_dir)
+    full = force or needs_full_refresh(settings, fingerprint)
+    report = build_marts(settings, full_refresh=full)
+    record_build(settings, {**report.as_dict(), "project_fingerprint": fingerprint})
+    return report
+
+
+def build_step(settings: Settings, wait: bool = True, force: bool = False) -> dict:
+    """Build the marts; `force` (the DAG's force_build) rebuilds every model from raw."""
     with run_lock(settings.lock_path, wait=wait):
-        report = build_marts(settings)
-        record_build(settings, report.as_dict())
+        report = _build(settings, force)
     if not report.success:
         # Nothing is published from a failed build: the dashboard keeps the last good copy.
         raise PipelineFailed("dbt build failed; marts not published:\n  "
@@ -116,8 +127,7 @@ def run_pipeline(settings: Settings, force_build: bool = False, wait: bool = Fal
         summary = RunSummary(load=load_new_files(settings, create_key=True))
         if not needs_build(settings, force_build):
             return summary
-        summary.build = build_marts(settings)
-        record_build(settings, summary.build.as_dict())
+        summary.build = _build(settings, force_build)
         if not summary.build.success:
             summary.errors.append("dbt build failed; marts not published (the dashboard keeps "
                                   "the last good publication)")

@@ -55,11 +55,13 @@ def carepath_pipeline():
         return pipeline.needs_build(load_settings(), force)
 
     @task
-    def build_marts() -> dict:
+    def build_marts(params: dict | None = None) -> dict:
+        """dbt build; with force_build, every model is rebuilt from the raw history."""
         from carepath import pipeline
         from carepath.settings import load_settings
 
-        return pipeline.build_step(load_settings())
+        force = bool((params or {}).get("force_build"))
+        return pipeline.build_step(load_settings(), force=force)
 
     @task
     def publish_marts(loaded: dict, built: dict) -> str:

@@ -21,6 +21,15 @@ def last_build(settings: Settings) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
+def needs_full_refresh(settings: Settings, fingerprint: str) -> bool:
+    """Incremental models keep what earlier builds computed, so they may build incrementally
+    only on top of a build that passed with this same dbt project. After a change to the models,
+    or a build that failed part-way, everything is rebuilt from the raw history."""
+    build = last_build(settings)
+    return (build is None or not build.get("success")
+            or build.get("project_fingerprint") != fingerprint)
+
+
 def failed_build(settings: Settings) -> dict | None:
     """The latest build's record when it failed (it published nothing), else None."""
     build = last_build(settings)

@@ -104,5 +104,6 @@ def run_dbt(settings: Settings, *args: str, echo: bool = True) -> DbtReport:
     return report
 
 
-def build_marts(settings: Settings) -> DbtReport:
-    return run_dbt(settings, "build")
+def build_marts(settings: Settings, full_refresh: bool = False) -> DbtReport:
+    """`dbt build`; `full_refresh` rebuilds the incremental models from the whole history."""
+    return run_dbt(settings, "build", *(["--full-refresh"] if full_refresh else []))

@@ -29,9 +29,9 @@ event_dates as ( -- Read only when census_as_of_date is null; lint renders it se
 
 as_of as (
     {%- if var('census_as_of_date', none) %}
-        select cast('{{ var("census_as_of_date") }}' as date) as as_of_date
+    select cast('{{ var("census_as_of_date") }}' as date) as as_of_date
     {%- else %}
-        select max(event_date) as as_of_date from event_dates
+    select max(event_date) as as_of_date from event_dates
     {%- endif %}
 ),
 

@@ -1,10 +1,50 @@
--- Current version of each outcome (newest delivery wins per site_code, measure_id).
+-- Current version of each outcome measure (newest delivery wins per site_code, measure_id).
+-- Incremental: a build recomputes only the measures that rows loaded since the previous build
+-- touched (new, resent, corrected, or released from quarantine), over every version of them, so
+-- a late-arriving older version never displaces a newer one and the cost follows the new rows,
+-- not the history. A changed dbt project is rebuilt in full (carepath passes --full-refresh).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['site_code', 'measure_id'],
+) }}
+
 with outcomes as (
     select * from {{ source('raw', 'outcomes') }}
 ),
 
+{% if is_incremental() %}
+previous_build as (
+    select max(loaded_at) as last_loaded_at from {{ this }}
+),
+
+touched as (
+    select distinct
+        outcomes.site_code,
+        outcomes.measure_id
+    from outcomes
+    cross join previous_build
+    where
+        previous_build.last_loaded_at is null
+        or outcomes._loaded_at > previous_build.last_loaded_at
+),
+
+candidates as (
+    select outcomes.*
+    from outcomes
+    inner join touched
+        on
+            outcomes.site_code = touched.site_code
+            and outcomes.measure_id = touched.measure_id
+),
+{% else %}
+candidates as (
+    select * from outcomes
+),
+{% endif %}
+
 versions as (
-    {{ newest_delivery('outcomes', ['site_code', 'measure_id']) }}
+    {{ newest_delivery('candidates', ['site_code', 'measure_id']) }}
 ),
 
 final as (
@@ -17,7 +57,8 @@ final as (
         assessed_at,
         value,
         item_responses,
-        _delivery_id as delivery_id
+        _delivery_id as delivery_id,
+        _loaded_at as loaded_at
     from versions
 )
 

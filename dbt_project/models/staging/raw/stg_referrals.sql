@@ -1,10 +1,50 @@
 -- Current version of each referral (newest delivery wins per site_code, referral_id).
+-- Incremental: a build recomputes only the referrals that rows loaded since the previous build
+-- touched (new, resent, corrected, or released from quarantine), over every version of them, so
+-- a late-arriving older version never displaces a newer one and the cost follows the new rows,
+-- not the history. A changed dbt project is rebuilt in full (carepath passes --full-refresh).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['site_code', 'referral_id'],
+) }}
+
 with referrals as (
     select * from {{ source('raw', 'referrals') }}
 ),
 
+{% if is_incremental() %}
+previous_build as (
+    select max(loaded_at) as last_loaded_at from {{ this }}
+),
+
+touched as (
+    select distinct
+        referrals.site_code,
+        referrals.referral_id
+    from referrals
+    cross join previous_build
+    where
+        previous_build.last_loaded_at is null
+        or referrals._loaded_at > previous_build.last_loaded_at
+),
+
+candidates as (
+    select referrals.*
+    from referrals
+    inner join touched
+        on
+            referrals.site_code = touched.site_code
+            and referrals.referral_id = touched.referral_id
+),
+{% else %}
+candidates as (
+    select * from referrals
+),
+{% endif %}
+
 versions as (
-    {{ newest_delivery('referrals', ['site_code', 'referral_id']) }}
+    {{ newest_delivery('candidates', ['site_code', 'referral_id']) }}
 ),
 
 final as (
@@ -30,7 +70,8 @@ final as (
         planned_minutes_per_session,
         discharged_at,
         discharge_reason,
-        _delivery_id as delivery_id
+        _delivery_id as delivery_id,
+        _loaded_at as loaded_at
     from versions
 )
 

@@ -1,10 +1,50 @@
 -- Current version of each session (newest delivery wins per site_code, session_id).
+-- Incremental: a build recomputes only the sessions that rows loaded since the previous build
+-- touched (new, resent, corrected, or released from quarantine), over every version of them, so
+-- a late-arriving older version never displaces a newer one and the cost follows the new rows,
+-- not the history. A changed dbt project is rebuilt in full (carepath passes --full-refresh).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['site_code', 'session_id'],
+) }}
+
 with sessions as (
     select * from {{ source('raw', 'sessions') }}
 ),
 
+{% if is_incremental() %}
+previous_build as (
+    select max(loaded_at) as last_loaded_at from {{ this }}
+),
+
+touched as (
+    select distinct
+        sessions.site_code,
+        sessions.session_id
+    from sessions
+    cross join previous_build
+    where
+        previous_build.last_loaded_at is null
+        or sessions._loaded_at > previous_build.last_loaded_at
+),
+
+candidates as (
+    select sessions.*
+    from sessions
+    inner join touched
+        on
+            sessions.site_code = touched.site_code
+            and sessions.session_id = touched.session_id
+),
+{% else %}
+candidates as (
+    select * from sessions
+),
+{% endif %}
+
 versions as (
-    {{ newest_delivery('sessions', ['site_code', 'session_id']) }}
+    {{ newest_delivery('candidates', ['site_code', 'session_id']) }}
 ),
 
 final as (
@@ -19,7 +59,8 @@ final as (
         delivered_minutes,
         mode,
         discipline,
-        _delivery_id as delivery_id
+        _delivery_id as delivery_id,
+        _loaded_at as loaded_at
     from versions
 )
 
