@@ -16,4 +16,5 @@ COPY dags ./dags
 COPY dbt_project ./dbt_project
 COPY expectations ./expectations
 COPY mappings ./mappings
+COPY config ./config
 COPY dashboard ./dashboard

@@ -31,6 +31,7 @@ EXIT_LOCKED = 75  # another run holds the data folder (EX_TEMPFAIL: try again la
 
 
 def _run(args: argparse.Namespace) -> int:
+    from carepath.ingest.pseudonym import KeyProblem
     from carepath.pipeline import run_pipeline
     from carepath.run_lock import RunLocked
     from carepath.settings import load_settings
@@ -42,6 +43,9 @@ def _run(args: argparse.Namespace) -> int:
     except RunLocked as exc:
         print(f"carepath: {exc}", file=sys.stderr)
         return EXIT_LOCKED
+    except KeyProblem as exc:
+        print(f"carepath: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     print(summary.render())
     if args.json:
         Path(args.json).write_text(json.dumps(summary.as_dict(), indent=2, default=str) + "\n")

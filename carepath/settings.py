@@ -88,6 +88,12 @@ class Settings:
         return Path(os.environ.get("CAREPATH_MAPPINGS_DIR", self.project_dir / "mappings"))
 
     @property
+    def direct_identifiers_path(self) -> Path:
+        """The column names that announce a direct patient identifier, with their source."""
+        return Path(os.environ.get("CAREPATH_DIRECT_IDENTIFIERS",
+                                   self.project_dir / "config" / "direct_identifiers.yml"))
+
+    @property
     def expectations_dir(self) -> Path:
         return self.project_dir / "expectations"
 

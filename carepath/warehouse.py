@@ -49,6 +49,11 @@ DDL = [
     "create schema if not exists stage",
     "create schema if not exists ops",
     *(_raw_ddl(e) for e in EXTRACTS),
+    # The fingerprint of the key the warehouse's pseudonyms were made with (one row).
+    """create table if not exists ops.pseudonym_key (
+        fingerprint VARCHAR not null,
+        recorded_at TIMESTAMP not null
+    )""",
     # One row per landing entry judged: every file and every other thing found in the landing
     # folder. A file rejected under one mapping and loaded after the mapping changed has a row
     # for each attempt; stg_loaded_files keeps the latest.

@@ -30,6 +30,7 @@ import duckdb
 from carepath.contract import EXTRACTS
 from carepath.ingest import pseudonym
 from carepath.ingest.discover import LandingEntry, file_sha256, scan_landing
+from carepath.ingest.identifier_headers import load_identifier_headers
 from carepath.ingest.ledger import FileOutcome, Ledger, delivery_order_key, landed_site_and_extract
 from carepath.ingest.mapping import NameFacts, SiteMapping, SiteMappings, load_site_mappings
 from carepath.ingest.records import rows_in_unloadable_file
@@ -94,6 +95,8 @@ class _Run:
         self.outcomes: list[FileOutcome] = []
         self.earliest = datetime.combine(settings.earliest_plausible_date, time())
         self.tolerance = timedelta(days=settings.future_tolerance_days)
+        # A broken list stops the run (IdentifierConfigError): files must never load unchecked.
+        self.identifiers = load_identifier_headers(settings.direct_identifiers_path)
         settings.work_dir.mkdir(parents=True, exist_ok=True)
 
     def settle(self, entry: LandingEntry, outcome: FileOutcome,
@@ -257,7 +260,8 @@ def _load_extract(run: _Run, gate: ValidationGate, extract: str,
     for site_candidates in by_site.values():
         with run.timed("stage (read, map, parse, pseudonymise, count)"):
             results = stage_files(run.con, [c.delivery for c in site_candidates],
-                                  site_candidates[0].mapping, run.earliest, run.tolerance)
+                                  site_candidates[0].mapping, run.earliest, run.tolerance,
+                                  run.identifiers)
         for candidate in site_candidates:
             result = results[candidate.delivery.delivery_id]
             if isinstance(result, FileRejected):
@@ -278,11 +282,15 @@ def _load_extract(run: _Run, gate: ValidationGate, extract: str,
 def load_new_files(settings: Settings, create_key: bool = False) -> LoadReport:
     """Judge every landing entry the ledger has not settled; returns what happened to each."""
     mappings = load_site_mappings(settings.mappings_dir)
-    key = pseudonym.load_key(settings.secret_key_path, create=create_key)
     report = LoadReport([], 0)
     with connect(settings.warehouse_path) as con:
         con.execute("set enable_progress_bar = false")
         ensure_schema(con)
+        # A key is created only for a warehouse that holds no pseudonyms yet: a lost key next to
+        # an existing warehouse must stop the run, not start a second set of pseudonyms.
+        first = pseudonym.recorded_fingerprint(con) is None
+        key = pseudonym.load_key(settings.secret_key_path, create=create_key and first)
+        pseudonym.check_key(con, key)
         pseudonym.register(con, key)
         run = _Run(con, settings, mappings, report.seconds)
         batches: dict[str, list[_Candidate]] = {e: [] for e in EXTRACTS}

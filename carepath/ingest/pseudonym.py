@@ -21,24 +21,70 @@ ENV_VAR = "CAREPATH_PSEUDONYM_KEY"
 SQL_FUNCTION = "carepath_pseudonym"
 
 
-class MissingKeyError(RuntimeError):
+# A key shorter than this could be guessed from the pseudonyms; 32 bytes is the output size of
+# SHA-256, the hash under the HMAC (RFC 2104 recommends a key at least that long).
+MIN_KEY_BYTES = 32
+_FINGERPRINT_LABEL = b"carepath pseudonymisation key fingerprint"
+
+
+class KeyProblem(RuntimeError):
+    """The run cannot pseudonymise safely; the message says what to do."""
+
+
+class MissingKeyError(KeyProblem):
+    pass
+
+
+class KeyMismatch(KeyProblem):
     pass
 
 
 def load_key(key_path: Path, create: bool = False) -> bytes:
-    if os.environ.get(ENV_VAR):
-        return os.environ[ENV_VAR].encode()
-    if key_path.exists():
-        return key_path.read_bytes().strip()
-    if not create:
+    """The key from $CAREPATH_PSEUDONYM_KEY, else the key file; created only when `create` (a
+    warehouse that holds pseudonyms already is never given a new key: see check_key)."""
+    if os.environ.get(ENV_VAR, "").strip():
+        key, origin = os.environ[ENV_VAR].strip().encode(), f"${ENV_VAR}"
+    elif key_path.exists():
+        key, origin = key_path.read_bytes().strip(), str(key_path)
+    elif create:
+        key_path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32).encode()
+        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key)
+        return key
+    else:
         raise MissingKeyError(
             f"no pseudonymisation key: set ${ENV_VAR} or create {key_path} (the demo makes one)")
-    key_path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32).encode()
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(key)
+    if len(key) < MIN_KEY_BYTES:
+        raise KeyProblem(f"the pseudonymisation key from {origin} is {len(key)} bytes; it must be "
+                         f"at least {MIN_KEY_BYTES} (for example: python -c 'import secrets; "
+                         f"print(secrets.token_hex(32))')")
     return key
+
+
+def key_fingerprint(key: bytes) -> str:
+    """Names the key without revealing it: the warehouse records it to refuse another key."""
+    return hmac.new(key, _FINGERPRINT_LABEL, hashlib.sha256).hexdigest()[:16]
+
+
+def recorded_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
+    rows = con.execute("select fingerprint from ops.pseudonym_key").fetchall()
+    return rows[0][0] if rows else None
+
+
+def check_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
+    """A pseudonym must mean one patient for the life of the warehouse: the first load records
+    the key's fingerprint, and a later run with another key stops before it writes anything."""
+    recorded, current = recorded_fingerprint(con), key_fingerprint(key)
+    if recorded is None:
+        con.execute("insert into ops.pseudonym_key values (?, current_timestamp)", [current])
+    elif recorded != current:
+        raise KeyMismatch(
+            f"this warehouse's pseudonyms were made with the key whose fingerprint is "
+            f"{recorded}, but this run's key has fingerprint {current}: loading with it would "
+            f"give every patient a second pseudonym. Restore the original key (${ENV_VAR} or "
+            f"the key file); nothing was loaded")
 
 
 def pseudonymise(key: bytes, identifier: str) -> str:

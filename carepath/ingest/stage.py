@@ -10,7 +10,6 @@ Expectations suite's decision, not this module's.
 from __future__ import annotations
 
 import csv
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from carepath.contract import COLUMNS
+from carepath.ingest.identifier_headers import IdentifierHeaders
 from carepath.ingest.mapping import SiteMapping
 from carepath.ingest.pseudonym import SQL_FUNCTION
 from carepath.ingest.records import count_line_breaks, count_records
@@ -43,19 +43,6 @@ class Delivery:
     read_path: Path  # a link with a plain name: the reader never sees the site's file name
     delivered_at: datetime  # the delivery's own date: the plausible window ends after it
     order_key: str  # sorts this delivery among the site's others (newest wins)
-
-
-# Headers that look like direct identifiers. Such a column must be dropped explicitly in the
-# mapping (extracts.<extract>.drop); otherwise the whole file is refused, so that a site that
-# starts sending names or NHS numbers is noticed rather than silently ignored.
-_IDENTIFIER_HEADER = re.compile(
-    r"(^|_)(name|surname|forename|first_?name|last_?name|given_?name|family_?name|dob|"
-    r"date_?of_?birth|birth_?date|nhs|nhs_?no|nhs_?number|chi|address|addr|street|postcode|"
-    r"post_?code|zip|phone|telephone|mobile|email|e_?mail)($|_)")
-
-
-def looks_like_identifier(header: str) -> bool:
-    return bool(_IDENTIFIER_HEADER.search(re.sub(r"[^a-z0-9]+", "_", header.lower()).strip("_")))
 
 
 def _sql_str(text: str) -> str:
@@ -95,6 +82,16 @@ def _cell(source: str | None) -> str:
     return "NULL" if source is None else f"nullif(trim({_ident(source)}), '')"
 
 
+# What a number may look like in an extract. DuckDB's own casts are lenient: '45.7' becomes the
+# integer 46, '0x2D' becomes 45 and '1e2' becomes 100; a cell that is not written like this does
+# not parse, so its row is quarantined rather than loaded as a number nobody sent.
+_INTEGER_TEXT = "[+-]?[0-9]+"
+_NUMBER_TEXT = "[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)"
+# Control characters (NUL, tab, carriage return, ...) belong in no cell of an extract: in an id
+# they would make a second patient or referral that looks like the first.
+_CONTROL_CHARACTER = "[\\x00-\\x1f\\x7f]"
+
+
 def _typed(expr: str, kind: str, fmt: str, timezone: str) -> str:
     if kind == "timestamp":
         parsed = f"try_strptime({expr}, {_sql_str(fmt)})"
@@ -102,13 +99,16 @@ def _typed(expr: str, kind: str, fmt: str, timezone: str) -> str:
         # metrics count local calendar days.
         return f"timezone({_sql_str(timezone)}, {parsed})" if "%z" in fmt else parsed
     if kind in ("number", "integer"):
-        return f"try_cast({expr} as {SQL_TYPES[kind]})"
+        pattern = _INTEGER_TEXT if kind == "integer" else _NUMBER_TEXT
+        return (f"case when regexp_full_match({expr}, {_sql_str(pattern)}) "
+                f"then try_cast({expr} as {SQL_TYPES[kind]}) end")
     return expr
 
 
-def check_header(delivery: Delivery, mapping: SiteMapping, header: list[str]) -> None:
+def check_header(delivery: Delivery, mapping: SiteMapping, header: list[str],
+                 identifiers: IdentifierHeaders) -> None:
     """Refuse a file whose header lacks a required column, holds a cell that is no column name,
-    or carries a direct identifier the mapping does not drop."""
+    or carries a direct identifier (config/direct_identifiers.yml) the mapping does not drop."""
     em = mapping.extract(delivery.extract)
     present = set(header)
     missing = [c.name for c in COLUMNS[delivery.extract]
@@ -121,11 +121,11 @@ def check_header(delivery: Delivery, mapping: SiteMapping, header: list[str]) ->
         raise FileRejected(delivery.read_path, f"a header cell is {len(too_long[0])} characters "
                            f"long (over {MAX_HEADER_CELL}): not a column name")
     mapped = {em.source_column(c.name) for c in COLUMNS[delivery.extract]}
-    identifiers = [h for h in header
-                   if h not in mapped and h not in em.drop and looks_like_identifier(h)]
-    if identifiers:
+    found = [(h, identifiers.kind_of(h)) for h in header if h not in mapped and h not in em.drop]
+    found = [(h, kind) for h, kind in found if kind is not None]
+    if found:
         raise FileRejected(delivery.read_path, "carries direct identifier column(s) "
-                           + ", ".join(repr(h) for h in identifiers)
+                           + ", ".join(f"{h!r} ({kind})" for h, kind in found)
                            + f"; remove them at source or list them under "
                            f"extracts.{delivery.extract}.drop in the site's mapping")
 
@@ -143,6 +143,8 @@ def _canonical_selects(extract: str, mapping: SiteMapping,
             cases = " ".join(f"when {_sql_str(k)} then {_sql_str(v)}"
                              for k, v in em.codes[col.name].items())
             cell = f"case {cell} {cases} else {cell} end"
+        failures.append(f"case when regexp_matches({cell}, '{_CONTROL_CHARACTER}') "
+                        f"then {_sql_str(col.name + ' (control character)')} end")
         if col.name == "patient_id":
             selects.append(f"{SQL_FUNCTION}({cell})")
             continue
@@ -207,8 +209,8 @@ def drop_stage(con: duckdb.DuckDBPyConnection, extract: str) -> None:
 
 
 def stage_files(con: duckdb.DuckDBPyConnection, deliveries: list[Delivery],
-                mapping: SiteMapping, earliest: datetime,
-                future_tolerance: timedelta) -> dict[int, int | FileRejected]:
+                mapping: SiteMapping, earliest: datetime, future_tolerance: timedelta,
+                identifiers: IdentifierHeaders) -> dict[int, int | FileRejected]:
     """Append files of one site and extract to `stage.<extract>`. Files sharing a header are
     read in one scan (hundreds of small files cost one statement, not hundreds); a group that
     fails, or whose files are not one row per line, is read again file by file, so that only a
@@ -219,7 +221,7 @@ def stage_files(con: duckdb.DuckDBPyConnection, deliveries: list[Delivery],
     for delivery in deliveries:
         try:
             header = read_header(delivery, mapping)
-            check_header(delivery, mapping, header)
+            check_header(delivery, mapping, header, identifiers)
         except FileRejected as exc:
             results[delivery.delivery_id] = exc
             continue
