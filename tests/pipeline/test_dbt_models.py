@@ -28,17 +28,25 @@ def _rows(con, sql, params=None):
     return con.execute(sql, params or []).fetchall()
 
 
-def test_build_ran_data_tests_and_unit_tests(pipeline_run):
+def test_build_ran_the_data_tests(pipeline_run):
     _, summary = pipeline_run
     build = summary.build
     assert build is not None and build.success, build and build.failures
+    assert build.counts.get("test:pass", 0) >= 20
+    assert build.tests_failed == 0
+    # Unit tests pin the logic, not the data: the pipeline's builds leave them to this suite.
+    assert "unit_test:pass" not in build.counts
+
+
+def test_every_unit_test_passes(pipeline_run):
+    settings, _ = pipeline_run
     # Each model's unit tests sit in its own yml, beside its columns.
     unit_tests = sum(len(yaml.safe_load(p.read_text()).get("unit_tests") or [])
                      for p in DBT_PROJECT.glob("models/**/*.yml"))
     assert unit_tests >= 19
-    assert build.counts.get("unit_test:pass", 0) == unit_tests
-    assert build.counts.get("test:pass", 0) >= 20
-    assert build.tests_failed == 0
+    report = run_dbt(settings, "test", "--select", "test_type:unit", echo=False)
+    assert report.success, report.failures
+    assert report.counts.get("unit_test:pass", 0) == unit_tests
 
 
 def test_marts_are_published_in_schema_marts_and_not_empty(pipeline_run):
