@@ -288,9 +288,9 @@ def load_new_files(settings: Settings, create_key: bool = False) -> LoadReport:
         ensure_schema(con)
         # A key is created only for a warehouse that holds no pseudonyms yet: a lost key next to
         # an existing warehouse must stop the run, not start a second set of pseudonyms.
-        first = pseudonym.recorded_fingerprint(con) is None
-        key = pseudonym.load_key(settings.secret_key_path, create=create_key and first)
-        pseudonym.check_key(con, key)
+        recorded = pseudonym.recorded_fingerprint(con)
+        key = pseudonym.load_key(settings.secret_key_path, create=create_key and recorded is None)
+        pseudonym.check_key(con, key, recorded)
         pseudonym.register(con, key)
         run = _Run(con, settings, mappings, report.seconds)
         batches: dict[str, list[_Candidate]] = {e: [] for e in EXTRACTS}

@@ -73,10 +73,11 @@ def recorded_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
     return rows[0][0] if rows else None
 
 
-def check_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
+def check_key(con: duckdb.DuckDBPyConnection, key: bytes, recorded: str | None) -> None:
     """A pseudonym must mean one patient for the life of the warehouse: the first load records
-    the key's fingerprint, and a later run with another key stops before it writes anything."""
-    recorded, current = recorded_fingerprint(con), key_fingerprint(key)
+    the key's fingerprint, and a later run with another key stops before it writes anything.
+    `recorded`: the warehouse's fingerprint (recorded_fingerprint), None before the first load."""
+    current = key_fingerprint(key)
     if recorded is None:
         con.execute("insert into ops.pseudonym_key values (?, current_timestamp)", [current])
     elif recorded != current:

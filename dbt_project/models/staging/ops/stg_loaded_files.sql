@@ -11,44 +11,26 @@ latest_attempt as (
     from ledger
 ),
 
-current_entries as (
-    select
+final as (
+    -- Columns in the ledger's reading order, calculated ones among them (not last).
+    select  -- noqa: ST06
         delivery_id,
         source_file,
         site_code,
         extract,
         status,
         reason,
-        rows_released,
-        file_modified_at as arrived_at,
-        data_period,
-        loaded_at,
         coalesce(rows_in_file, 0) as rows_in_file,
         coalesce(rows_loaded, 0) as rows_loaded,
         coalesce(rows_quarantined, 0) as rows_quarantined,
-        -- The delivery's own date: the one its file name carries, else its arrival.
-        coalesce(delivered_at, file_modified_at) as delivered_at
-    from latest_attempt
-    where attempt_rank = 1
-),
-
-final as (
-    select
-        delivery_id,
-        source_file,
-        site_code,
-        extract,
-        status,
-        reason,
-        rows_in_file,
-        rows_loaded,
-        rows_quarantined,
         rows_released,
-        delivered_at,
-        arrived_at,
+        -- The delivery's own date: the one its file name carries, else its arrival.
+        coalesce(delivered_at, file_modified_at) as delivered_at,
+        file_modified_at as arrived_at,
         data_period,
         loaded_at
-    from current_entries
+    from latest_attempt
+    where attempt_rank = 1
 )
 
 select * from final
