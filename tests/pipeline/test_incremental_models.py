@@ -1,10 +1,13 @@
 """Incremental dbt builds give exactly what a full refresh gives on the same data.
 
-The staging models are incremental: each build recomputes only the records that rows loaded
-since the previous build touched. Here a network's files arrive month by month with a build after
-each month, then a corrected referral is resent, an older version of it arrives late (and must not
-win), and a session for an old referral arrives months late. Every staging, intermediate and mart
-row must then equal a `dbt build --full-refresh` of the same warehouse.
+The staging models, and the intermediate models that summarise sessions per referral, are
+incremental: each build recomputes only the records (or referrals) that rows loaded since the
+previous build touched. Here a network's files arrive month by month with a build after each
+month, then a corrected referral is resent, an older version of it arrives late (and must not
+win), a session for an old referral arrives months late, a corrected session moves from one
+referral to another (the one it left must lose it), and a referral arrives after its sessions.
+Every staging, intermediate and mart row must then equal a `dbt build --full-refresh` of the
+same warehouse.
 """
 
 from __future__ import annotations
@@ -22,6 +25,12 @@ from carepath.settings import load_settings
 from carepath.transform.dbt_build import run_dbt
 
 SCHEMAS = ("staging", "intermediate", "marts")
+INCREMENTAL_MODELS = [
+    ("staging", "stg_referrals"), ("staging", "stg_sessions"), ("staging", "stg_outcomes"),
+    ("intermediate", "int_referrals_with_rtt_clock"),
+    ("intermediate", "int_programme_sessions_aggregated_to_referrals"),
+    ("intermediate", "int_waiting_cancellations_aggregated_to_referrals"),
+]
 
 
 def _snapshot(warehouse: Path) -> dict[str, list[tuple]]:
@@ -50,6 +59,18 @@ def _materialisation(warehouse: Path, schema: str, name: str) -> str:
         con.close()
 
 
+def _programme_sessions(warehouse: Path) -> dict[str, int]:
+    """Attended programme sessions per test referral (ids starting T-), as the build left them."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return dict(con.execute(
+            "select referral_id, sessions_attended "
+            "from intermediate.int_programme_sessions_aggregated_to_referrals "
+            "where referral_id like 'T-%'").fetchall())
+    finally:
+        con.close()
+
+
 def test_incremental_builds_equal_a_full_refresh(tmp_path, monkeypatch):
     monkeypatch.setenv("CAREPATH_PSEUDONYM_KEY", "incremental-test-key-0123456789abcdef")
     generated = tmp_path / "generated"
@@ -69,11 +90,19 @@ def test_incremental_builds_equal_a_full_refresh(tmp_path, monkeypatch):
     write_rows(landing, "ASH", "referrals", "ASH_referrals_2026-03.csv",
                [{"referral_id": "T-R1"}, {"referral_id": "T-R2", "priority": "routine"}])
     write_rows(landing, "ASH", "sessions", "ASH_sessions_2026-03.csv",
-               [{"session_id": "T-R1-S001"}, {"session_id": "T-R2-S001", "referral_id": "T-R2"}])
+               [{"session_id": "T-R1-S001"}, {"session_id": "T-R2-S001", "referral_id": "T-R2"},
+                {"session_id": "T-R3-S001", "referral_id": "T-R3"}])
     assert run_pipeline(settings).ok
+    programme = _programme_sessions(settings.warehouse_path)
+    assert programme["T-R2"] == 1 and "T-R3" not in programme
     # A correction: the later delivery says T-R2 is urgent ...
     write_rows(landing, "ASH", "referrals", "ASH_referrals_2026-11.csv",
                [{"referral_id": "T-R2", "priority": "urgent"}])
+    # ... the session booked under T-R2 belonged to T-R1, and T-R3 arrives after its session.
+    write_rows(landing, "ASH", "sessions", "ASH_sessions_2026-11.csv",
+               [{"session_id": "T-R2-S001", "referral_id": "T-R1"}])
+    write_rows(landing, "ASH", "referrals", "ASH_referrals_2026-10.csv",
+               [{"referral_id": "T-R3", "first_seen_at": ""}])
     assert run_pipeline(settings).ok
     # ... an older delivery of it, arriving last, must not undo that; and a session of March
     # arrives months late.
@@ -84,14 +113,18 @@ def test_incremental_builds_equal_a_full_refresh(tmp_path, monkeypatch):
     summary = run_pipeline(settings)
     assert summary.ok, summary.render()
 
-    for model in ("stg_referrals", "stg_sessions", "stg_outcomes"):
-        assert _materialisation(settings.warehouse_path, "staging", model) == "table"
+    for schema, model in INCREMENTAL_MODELS:
+        assert _materialisation(settings.warehouse_path, schema, model) == "table"
     incremental = _snapshot(settings.warehouse_path)
     latency = {row[1]: row for row in incremental["marts.fct_referral_latency"]
                if row[1] in ("T-R1", "T-R2")}
     assert latency["T-R2"][2] == "urgent", "the correction must win over the late older version"
     sessions = {row[1] for row in incremental["staging.stg_sessions"]}
     assert {"T-R1-S001", "T-R1-S002", "T-R2-S001"} <= sessions
+    programme = _programme_sessions(settings.warehouse_path)
+    assert programme["T-R1"] == 3, "the moved session and the late one count for T-R1"
+    assert programme["T-R2"] == 0, "T-R2 must lose the session that moved away"
+    assert programme["T-R3"] == 1, "a referral arriving after its session counts it"
 
     report = run_dbt(settings, "build", "--full-refresh", echo=False)
     assert report.success, report.failures

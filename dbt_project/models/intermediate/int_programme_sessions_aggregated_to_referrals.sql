@@ -3,9 +3,60 @@
 -- An interruption is a run of var interruption_min_missed or more consecutive sessions the
 -- patient missed (did not attend or cancelled); a session the service cancelled was not the
 -- patient's to attend, so it neither extends nor breaks a run.
-with sessions as (
+-- Incremental: a build recomputes only the referrals that loads since the previous build
+-- touched (macro referrals_touched_since). Every referral has a row, with zero counts when it
+-- has no programme session, so that a correction moving sessions away never leaves one behind.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['site_code', 'referral_id'],
+) }}
+
+-- depends_on: {{ ref('stg_referrals') }}
+-- depends_on: {{ source('raw', 'sessions') }}
+with all_referrals as (
+    select
+        site_code,
+        referral_id,
+        inputs_loaded_at
+    from {{ ref('int_referrals_with_rtt_clock') }}
+),
+
+all_programme_sessions as (
     select * from {{ ref('stg_sessions') }}
     where session_kind in ('treatment', 'group_class')
+),
+
+{% if is_incremental() %}
+previous_build as (
+    select max(inputs_loaded_at) as inputs_loaded_at from {{ this }}
+),
+
+touched as (
+    {{ referrals_touched_since('previous_build') }}
+),
+
+referrals as (
+    select all_referrals.*
+    from all_referrals
+    inner join touched
+        on
+            all_referrals.site_code = touched.site_code
+            and all_referrals.referral_id = touched.referral_id
+),
+{% else %}
+referrals as (
+    select * from all_referrals
+),
+{% endif %}
+
+sessions as (
+    select all_programme_sessions.*
+    from all_programme_sessions
+    inner join referrals
+        on
+            all_programme_sessions.site_code = referrals.site_code
+            and all_programme_sessions.referral_id = referrals.referral_id
 ),
 
 runs as (
@@ -48,6 +99,9 @@ by_status as (
     select
         site_code,
         referral_id,
+        cast(max(case when status = 'attended' then scheduled_at end) as date)
+            as last_attended_date,
+        cast(max(scheduled_at) as date) as last_booked_date,
         sum(case when status = 'attended' then 1 else 0 end) as sessions_attended,
         sum(case when status = 'did_not_attend' then 1 else 0 end) as sessions_did_not_attend,
         sum(case when status = 'cancelled_by_patient' then 1 else 0 end)
@@ -55,30 +109,33 @@ by_status as (
         sum(case when status = 'cancelled_by_service' then 1 else 0 end)
             as sessions_cancelled_by_service,
         sum(case when status = 'attended' then coalesce(delivered_minutes, 0) else 0 end)
-            as delivered_minutes,
-        max(case when status = 'attended' then scheduled_at end) as last_attended_at,
-        max(scheduled_at) as last_booked_at
+            as delivered_minutes
     from sessions
     group by site_code, referral_id
 ),
 
 final as (
     select
-        by_status.site_code,
-        by_status.referral_id,
-        by_status.sessions_attended,
-        by_status.sessions_did_not_attend,
-        by_status.sessions_cancelled_by_patient,
-        by_status.sessions_cancelled_by_service,
-        by_status.delivered_minutes,
-        cast(by_status.last_attended_at as date) as last_attended_date,
-        cast(by_status.last_booked_at as date) as last_booked_date,
+        referrals.site_code,
+        referrals.referral_id,
+        referrals.inputs_loaded_at,
+        by_status.last_attended_date,
+        by_status.last_booked_date,
+        coalesce(by_status.sessions_attended, 0) as sessions_attended,
+        coalesce(by_status.sessions_did_not_attend, 0) as sessions_did_not_attend,
+        coalesce(by_status.sessions_cancelled_by_patient, 0) as sessions_cancelled_by_patient,
+        coalesce(by_status.sessions_cancelled_by_service, 0) as sessions_cancelled_by_service,
+        coalesce(by_status.delivered_minutes, 0) as delivered_minutes,
         coalesce(interruptions.interruptions, 0) as interruptions
-    from by_status
+    from referrals
+    left join by_status
+        on
+            referrals.site_code = by_status.site_code
+            and referrals.referral_id = by_status.referral_id
     left join interruptions
         on
-            by_status.site_code = interruptions.site_code
-            and by_status.referral_id = interruptions.referral_id
+            referrals.site_code = interruptions.site_code
+            and referrals.referral_id = interruptions.referral_id
 )
 
 select * from final

@@ -3,12 +3,67 @@
 -- where it stops and why.
 -- The first-contact clock stop is the referral's first_seen_at, or failing that the first
 -- attended session: sites differ in which of the two they keep up to date.
-with referrals as (
+-- Incremental: a build recomputes only the referrals that loads since the previous build
+-- touched (macro referrals_touched_since), so its cost follows the day's rows, not the history.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['site_code', 'referral_id'],
+) }}
+
+-- depends_on: {{ source('raw', 'sessions') }}
+with all_referrals as (
     select * from {{ ref('stg_referrals') }}
 ),
 
-sessions as (
+all_sessions as (
     select * from {{ ref('stg_sessions') }}
+),
+
+{% if is_incremental() %}
+previous_build as (
+    select max(inputs_loaded_at) as inputs_loaded_at from {{ this }}
+),
+
+touched as (
+    {{ referrals_touched_since('previous_build') }}
+),
+
+referrals as (
+    select all_referrals.*
+    from all_referrals
+    inner join touched
+        on
+            all_referrals.site_code = touched.site_code
+            and all_referrals.referral_id = touched.referral_id
+),
+
+sessions as (
+    select all_sessions.*
+    from all_sessions
+    inner join touched
+        on
+            all_sessions.site_code = touched.site_code
+            and all_sessions.referral_id = touched.referral_id
+),
+{% else %}
+referrals as (
+    select * from all_referrals
+),
+
+sessions as (
+    select * from all_sessions
+),
+{% endif %}
+
+-- The newest load among a referral's current rows: the watermark of incremental builds.
+sessions_loaded as (
+    select
+        site_code,
+        referral_id,
+        max(loaded_at) as sessions_loaded_at
+    from sessions
+    group by site_code, referral_id
 ),
 
 -- An appointment that took place as booked: attended or not attended without notice. Advance
@@ -85,8 +140,16 @@ events as (
         cast(referrals.first_offered_at as date) as first_offered_date,
         cast(referrals.discharged_at as date) as discharged_date,
         coalesce(cast(referrals.first_seen_at as date), first_attended.first_attended_date)
-            as first_seen_date
+            as first_seen_date,
+        greatest(
+            referrals.loaded_at,
+            coalesce(sessions_loaded.sessions_loaded_at, referrals.loaded_at)
+        ) as inputs_loaded_at
     from referrals
+    left join sessions_loaded
+        on
+            referrals.site_code = sessions_loaded.site_code
+            and referrals.referral_id = sessions_loaded.referral_id
     left join first_attended
         on
             referrals.site_code = first_attended.site_code
@@ -170,7 +233,8 @@ final as (
         is_first_appointment_dna,
         rtt_clock_start_date,
         pathway_status,
-        clock_stop_date
+        clock_stop_date,
+        inputs_loaded_at
     from clock_stops
 )
 
