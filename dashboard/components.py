@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from carepath.publish import reader
+from carepath.publish.csv_export import formula_safe_csv
 from carepath.settings import load_settings
 
 
@@ -40,3 +41,23 @@ def percent(value: float | None) -> str:
 
 def whole(value: float | None) -> str:
     return "n/a" if value is None or pd.isna(value) else f"{value:,.0f}"
+
+
+def _header(column: str, config: object) -> str:
+    """The label a column is shown under: its column_config label, else its own name."""
+    if isinstance(config, str):
+        return config
+    if isinstance(config, dict) and config.get("label"):
+        return str(config["label"])
+    return column
+
+
+def table(frame: pd.DataFrame, name: str, column_config: dict | None = None) -> None:
+    """`frame` as a table, with a CSV download of exactly what it shows under the same headers.
+    The download is formula-safe (carepath.publish.csv_export); Streamlit's own export button,
+    which is not, is switched off in app.py."""
+    column_config = column_config or {}
+    st.dataframe(frame, hide_index=True, column_config=column_config)
+    shown = frame.rename(columns={c: _header(c, column_config.get(c)) for c in frame.columns})
+    st.download_button("Download CSV", data=formula_safe_csv(shown), file_name=f"{name}.csv",
+                       mime="text/csv", key=f"download-{name}", icon=":material/download:")

@@ -172,7 +172,9 @@ class ValidationGate:
         checkpoint = self._context.checkpoints.add(gx.Checkpoint(
             name=f"gate_{extract}", validation_definitions=[definition], actions=actions,
             # Counts are all the gate takes from GX; the rows are named in SQL (failing_rows.py).
-            result_format={"result_format": "BASIC"}))
+            # No sample of failing values either (GX keeps 20 by default): they would reach
+            # the data docs, where a site's stray identifier or markup would be written out.
+            result_format={"result_format": "BASIC", "partial_unexpected_count": 0}))
         self._checkpoints[extract] = checkpoint
         return checkpoint
 

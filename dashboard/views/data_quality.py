@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 import streamlit as st
-from components import published_or_stop, read, whole
+from components import published_or_stop, read, table, whole
 
 from carepath.publish import reader
 from carepath.settings import load_settings
@@ -58,7 +58,7 @@ if not late.empty or not gaps.empty:
         st.warning(f"{row.site_code} {row.extract}: no delivery in {row.missing_months}.")
 
 st.subheader("Deliveries by site and extract")
-st.dataframe(status, hide_index=True, column_config={
+table(status, "deliveries", column_config={
     "site_code": "Site", "extract": "Extract", "files": "Files",
     "files_loaded": "Loaded", "files_rejected": "Rejected", "rows_loaded": "Rows loaded",
     "rows_quarantined": "Quarantined",
@@ -71,13 +71,13 @@ st.subheader("Quarantined rows by rule")
 if rules.empty:
     st.write("No row failed validation.")
 else:
-    st.dataframe(rules, hide_index=True)
+    table(rules, "quarantine-by-rule")
 
 st.subheader("Rejected files")
 if rejected.empty:
     st.write("No file was rejected.")
 else:
-    st.dataframe(rejected, hide_index=True)
+    table(rejected, "rejected-files")
 
 st.subheader("Questionnaire totals that disagree with their items")
 if disagreeing.empty:
@@ -86,7 +86,7 @@ else:
     st.caption(f"{len(disagreeing):,} item-level questionnaires: the site's reported total is "
                "not the score carepath computes by the published rules (for example a total "
                "not prorated for missing items). The registry uses carepath's score.")
-    st.dataframe(disagreeing, hide_index=True)
+    table(disagreeing, "disagreeing-questionnaire-totals")
 
 docs = settings.gx_dir / "data_docs"
 st.subheader("Great Expectations Data Docs")

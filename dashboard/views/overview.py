@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import altair as alt
 import streamlit as st
-from components import percent, published_or_stop, read, whole
+from components import percent, published_or_stop, read, table, whole
 
 from carepath.publish import reader
 
@@ -36,11 +36,11 @@ cols[0].metric("Waiting now", whole(network.pathways_waiting))
 cols[1].metric("Waiting within 18 weeks", percent(network.prop_waiting_within_rtt_standard))
 
 st.subheader("By site")
-st.dataframe(
+table(
     sites[["site_code", "referrals_received", "referrals_seen", "median_days_receipt_to_triage",
            "median_days_rtt_wait", "prop_seen_within_target", "prop_sessions_attended",
            "prop_sessions_did_not_attend"]],
-    hide_index=True,
+    "sites",
     column_config={
         "site_code": "Site",
         "referrals_received": "Referrals received",
@@ -87,7 +87,7 @@ if longest.empty:
 else:
     st.caption(f"Census {longest.census_date.iloc[0]:%Y-%m-%d}: referrals received and not yet "
                "seen or closed.")
-    st.dataframe(waiting, hide_index=True, column_config={
+    table(waiting, "waiting-now-by-site", column_config={
         "site_code": "Site", "priority": "Priority", "pathways_waiting": "Waiting",
         "prop_waiting_within_target": st.column_config.NumberColumn("Within target",
                                                                     format="percent"),
@@ -96,7 +96,7 @@ else:
         "median_days_waiting": "Median days", "max_days_waiting": "Longest (days)",
     })
     st.write("Longest waiters")
-    st.dataframe(longest.drop(columns="census_date"), hide_index=True, column_config={
+    table(longest.drop(columns="census_date"), "longest-waiters", column_config={
         "site_code": "Site", "referral_id": "Referral", "priority": "Priority",
         "clock_start_date": st.column_config.DateColumn("Clock start", format="YYYY-MM-DD"),
         "days_waiting": "Days", "weeks_waiting": "Weeks", "target_days": "Target (days)",

@@ -8,6 +8,7 @@ wrong column, or a mart that computed a wrong number, fails here.
 from __future__ import annotations
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 from support.paths import ROOT
 from support.recompute_marts import recompute_from_warehouse
@@ -110,3 +111,15 @@ def test_data_quality_page_shows_deliveries_quarantine_and_gaps(app):
     assert not flagged.empty  # the generator plants unprorated totals at ASH
     shown = next(df.value for df in at.dataframe if "scored_value" in df.value.columns)
     assert list(shown.measure_id) == list(flagged.measure_id)
+
+
+@pytest.mark.parametrize("page", ["views/overview.py", "views/data_quality.py"])
+def test_every_table_has_its_own_csv_download_and_streamlits_export_is_off(app, page):
+    at, _ = app
+    at.switch_page(page).run()
+    assert not at.exception
+    downloads = [b for b in at.get("download_button") if b.proto.label == "Download CSV"]
+    assert len(at.dataframe) > 0
+    assert len(downloads) == len(at.dataframe), "every table needs its formula-safe download"
+    # Streamlit's own CSV export writes cells unneutralised; the app turns it off.
+    assert st.get_option("client.disableDataExport") is True
