@@ -1,10 +1,12 @@
-"""`carepath` command line: generate demo extracts, run the pipeline without a scheduler."""
+"""`carepath` command line: generate demo extracts, run the pipeline without a scheduler, check a
+site's files before they are delivered."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -54,6 +56,20 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_FILES_REJECTED if summary.load.files_rejected else EXIT_OK
 
 
+def _check(args: argparse.Namespace) -> int:
+    from carepath.check import check_files
+    from carepath.ingest.pseudonym import KeyProblem
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        report = check_files(args.site, [Path(f) for f in args.files], extract=args.extract)
+    except KeyProblem as exc:
+        print(f"carepath: {exc}", file=sys.stderr)
+        return 1
+    print(report.render())
+    return 0 if report.clean else 1
+
+
 def _status(args: argparse.Namespace) -> int:
     from carepath.settings import load_settings
     from carepath.status import published_status
@@ -89,6 +105,17 @@ def main(argv: list[str] | None = None) -> int:
                      help="wait for another run on the same data folder instead of exiting")
     run.set_defaults(func=_run)
 
+    check = sub.add_parser(
+        "check", help="what a run would do with a site's files, writing nothing: rows that "
+                      "would load, be quarantined (by rule, with lines) or files rejected",
+        epilog="exit status: 0 every row would load; 1 some rows would be quarantined or files "
+               "rejected; 2 a usage problem (no such file, unknown extract)")
+    check.add_argument("--site", required=True, help="the site code (its mapping is used)")
+    check.add_argument("--extract", help="referrals, sessions or outcomes (default: from each "
+                                         "file's folder or name)")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.set_defaults(func=_check)
+
     status = sub.add_parser("status", help="what the dashboard is serving, and whether it is "
                                            "stale: ledger, last build and mart counts")
     status.add_argument("--data-dir", help="data folder (default: $CAREPATH_DATA_DIR or ./data)")
@@ -102,5 +129,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def entry() -> None:
+    """The `carepath` console command: `main`, then an immediate exit once output is flushed.
+
+    A run imports some two thousand modules (Great Expectations brings pandas, SQLAlchemy and
+    more). Tearing them down at interpreter exit takes time and, in an order Python does not
+    promise, leaves DuckDB's type constants to outlive its bindings, which then print a
+    "nanobind: leaked ..." report over the run's own output. Nothing is left to do at that
+    point: files and connections are closed, so the process ends here."""
+    code = main()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

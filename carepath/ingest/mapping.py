@@ -95,6 +95,9 @@ class SiteMapping:
     timezone: str = "Europe/London"
     skip_lines: int = 0  # preamble lines some exports write above the header
     naming: FileNaming = DEFAULT_NAMING
+    # The shape of the site's hospital numbers (a regular expression): a cell matching it is
+    # withheld and its row quarantined (identifier_values.py).
+    hospital_number_pattern: str | None = None
     extracts: dict[str, ExtractMapping] = field(default_factory=dict)
     path: Path | None = None
 
@@ -140,9 +143,20 @@ def _file_options(path: Path, opts: dict) -> dict:
             raise MappingError(f"{path}: file.name_pattern has unknown groups {sorted(unknown)}; "
                                "use delivered, period and version")
         naming = FileNaming(pattern, str(opts.get("delivered_format", "%Y-%m-%d")))
+    hospital = opts.get("hospital_number_pattern")
+    if hospital is not None:
+        hospital = str(hospital)
+        try:
+            compiled = re.compile(hospital)
+        except re.error as exc:
+            raise MappingError(f"{path}: file.hospital_number_pattern is not a regular "
+                               f"expression: {exc}") from exc
+        if compiled.fullmatch(""):
+            raise MappingError(f"{path}: file.hospital_number_pattern matches an empty value; "
+                               "give the shape of a hospital number, e.g. '[A-Z][0-9]{7}'")
     return {"delimiter": delimiter, "encoding": SUPPORTED_ENCODINGS[encoding],
             "timestamp_format": fmt, "timezone": str(timezone), "skip_lines": skip,
-            "naming": naming}
+            "naming": naming, "hospital_number_pattern": hospital}
 
 
 def _parse(path: Path) -> SiteMapping:

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import duckdb
 
-from carepath.contract import COLUMNS
+from carepath.contract import CODE_SETS, COLUMNS
 from carepath.ingest.identifier_headers import IdentifierHeaders
+from carepath.ingest.identifier_values import identifier_kind_sql, mask
 from carepath.ingest.mapping import SiteMapping
 from carepath.ingest.pseudonym import SQL_FUNCTION
 from carepath.ingest.records import count_line_breaks, count_records
@@ -131,11 +132,12 @@ def check_header(delivery: Delivery, mapping: SiteMapping, header: list[str],
 
 
 def _canonical_selects(extract: str, mapping: SiteMapping,
-                       header: list[str]) -> tuple[list[str], str]:
-    """The canonical columns as SQL over the site's columns, and the `_parse_failures` column."""
+                       header: list[str]) -> tuple[list[str], str, list[str]]:
+    """The canonical columns as SQL over the site's columns, the `_parse_failures` column, and
+    the screening columns the scan computes first (what identifier each cell looks like)."""
     em = mapping.extract(extract)
     present = set(header)
-    selects, failures = [], []
+    selects, failures, screens = [], [], []
     for col in COLUMNS[extract]:
         source = em.source_column(col.name)
         cell = _cell(source if source in present else None)
@@ -150,6 +152,8 @@ def _canonical_selects(extract: str, mapping: SiteMapping,
         if col.name == "patient_id":
             selects.append(f"{SQL_FUNCTION}({cell})")
             continue
+        if source in present and col.type != "timestamp":
+            cell = _screened(col, cell, mapping, screens, failures)
         typed = _typed(cell, col.type, mapping.timestamp_format, mapping.timezone)
         selects.append(typed)
         if typed != cell:
@@ -157,7 +161,25 @@ def _canonical_selects(extract: str, mapping: SiteMapping,
                             f"then {_sql_str(col.name)} end")
     parse_failures = (f"nullif(concat_ws(', ', {', '.join(failures)}), '')"
                       if failures else "NULL")
-    return selects, parse_failures
+    return selects, parse_failures, screens
+
+
+def _screened(col, cell: str, mapping: SiteMapping, screens: list[str],
+              failures: list[str]) -> str:
+    """`cell` with a value that looks like a patient identifier withheld: the scan names its
+    kind in a screening column, the row fails with `<column> (looks like <kind>)`, and the cell
+    becomes a mask (text) or NULL (a number, which a mask would only make fail its parse too).
+    A code in the contract's set is no identifier, so only other codes are screened."""
+    kind = identifier_kind_sql(cell, mapping.hospital_number_pattern)
+    if col.type == "code" and col.name in CODE_SETS:
+        codes = ", ".join(_sql_str(c) for c in CODE_SETS[col.name])
+        kind = f"case when {cell} in ({codes}) then NULL else {kind} end"
+    screen = _ident(f"_carepath_looks_like:{col.name}")
+    screens.append(f"{kind} as {screen}")
+    failures.append(f"case when {screen} is not null then "
+                    f"{_sql_str(col.name + ' (looks like ')} || {screen} || ')' end")
+    withheld = mask(screen) if col.type in ("string", "code") else "NULL"
+    return f"case when {screen} is null then {cell} else {withheld} end"
 
 
 def stage_select(deliveries: list[Delivery], mapping: SiteMapping, header: list[str],
@@ -166,7 +188,8 @@ def stage_select(deliveries: list[Delivery], mapping: SiteMapping, header: list[
     """One SELECT reading files of one site and extract that share a header, in one scan.
     `rows_before[i]`: data rows of the files before file i in the scan (none for one file)."""
     extract = deliveries[0].extract
-    selects, parse_failures = _canonical_selects(extract, mapping, header)
+    selects, parse_failures, screens = _canonical_selects(extract, mapping, header)
+    screening = ", ".join(["*", *screens])
     columns = ", ".join(f"{_sql_str(h)}: 'VARCHAR'" for h in header)
     paths = ", ".join(_sql_str(str(d.read_path)) for d in deliveries)
     reader = (f"read_csv([{paths}], header=true, auto_detect=false, "
@@ -191,13 +214,17 @@ def stage_select(deliveries: list[Delivery], mapping: SiteMapping, header: list[
 
         scanned as (
             select *, row_number() over () as _position from {reader}
+        ),
+
+        screened as (
+            select {screening} from scanned
         )
 
         select f.delivery_id, f.relative, s._position - f.rows_before + 1 + {mapping.skip_lines},
                f.order_key, {', '.join(selects)}, {parse_failures},
                {_sql_str(deliveries[0].site_code)},
                TIMESTAMP {_sql_str(earliest.isoformat(sep=' '))}, f.latest_plausible_at
-        from scanned as s
+        from screened as s
         inner join files as f on s._carepath_file = f.read_path"""
 
 

@@ -269,10 +269,25 @@ class ValidationGate:
 
     def close(self) -> None:
         if self._datasource is not None:
-            self._datasource.get_execution_engine().close()
-            self._datasource.get_engine().dispose()
+            execution_engine = self._datasource.get_execution_engine()
+            execution_engine.close()
+            for engine in (execution_engine.engine, self._datasource.get_engine()):
+                engine.dispose()
+                # SQLAlchemy memoises result processors per DB-API type code, DuckDB's type
+                # codes are DuckDB objects, and a module-level cache keeps the dialect: cleared
+                # here, none outlives the gate.
+                engine.dialect._type_memos.clear()
         if self._cursor is not None:
             self._cursor.close()
+        if self._context is not None:
+            # gx.get_context() keeps the context as the process's project: let it go, or the
+            # engine and its DuckDB cursor live until interpreter exit, where DuckDB's bindings
+            # report every object still alive as leaked.
+            from great_expectations.data_context.data_context.context_factory import (
+                project_manager,
+            )
+
+            project_manager.set_project(None)
         self._context = self._datasource = self._cursor = None
         self._checkpoints.clear()
         # Drop GX's references to DuckDB objects now, while the connection is still open,

@@ -1,10 +1,12 @@
-"""`carepath` on the command line: generate, run (twice), status."""
+"""`carepath` on the command line: generate, run (twice), status, check."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 
+from support.extract_files import write_rows
 from support.paths import BIN
 
 
@@ -47,3 +49,55 @@ def test_generate_refuses_more_sites_than_the_roster(tmp_path):
     result = _carepath("generate", "--out", str(tmp_path), "--sites", "9")
     assert result.returncode == 2
     assert "--sites must be between 1 and 8" in result.stderr
+
+
+def test_the_run_output_carries_no_shutdown_noise(tmp_path):
+    """A run loads through Great Expectations; its output must end with the summary, not a
+    "nanobind: leaked ..." report from DuckDB's bindings at interpreter exit."""
+    data = tmp_path / "data"
+    write_rows(data / "landing", "ASH", "referrals", "ASH_referrals_2026-03.csv",
+               [{"referral_id": "R1"}])
+    run = _carepath("run", "--data-dir", str(data), env=_env_with_key())
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "leaked" not in run.stdout + run.stderr
+
+
+def _env_with_key() -> dict:
+    return {**os.environ, "CAREPATH_PSEUDONYM_KEY": "cli-test-key-0123456789abcdef0123456789"}
+
+
+def test_check_reports_a_site_s_files_and_writes_nothing(tmp_path):
+    files = tmp_path / "to_check"
+    good = write_rows(files, "ASH", "referrals", "ASH_referrals_2026-03.csv",
+                      [{"referral_id": "R1"}, {"referral_id": "R2"}])
+    spoiled = write_rows(files, "ASH", "sessions", "ASH_sessions_2026-03.csv", [
+        {"session_id": "S1", "referral_id": "R1"},
+        {"session_id": "S2", "referral_id": "R1", "status": "came"},
+        {"session_id": "S3", "referral_id": "R1", "mode": "943 476 5919"},
+    ])
+    rejected = write_rows(files, "ASH", "outcomes", "ASH_outcomes_2026-03.csv",
+                          [{"measure_id": "M1"}], columns=["measure_id", "Patient Name"])
+    data = tmp_path / "data"
+    env = {**_env_with_key(), "CAREPATH_DATA_DIR": str(data)}
+
+    clean = _carepath("check", "--site", "ASH", str(good), env=env)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "would load 2 of 2 rows; 0 would be quarantined" in clean.stdout
+    assert "All rows would load." in clean.stdout
+
+    # The referrals come along, so the sessions' referral is known to the check.
+    mixed = _carepath("check", "--site", "ASH", str(good), str(spoiled), str(rejected), env=env)
+    assert mixed.returncode == 1, mixed.stdout + mixed.stderr
+    out = mixed.stdout
+    assert "ASH_sessions_2026-03.csv (sessions): would load 1 of 3 rows; 2 would be quarantined" \
+        in out
+    assert "expect_column_values_to_be_in_set(status)" in out and "line(s) 3" in out
+    assert "mode (looks like an NHS number)" in out and "line(s) 4" in out
+    assert "943 476 5919" not in out
+    assert "ASH_outcomes_2026-03.csv (outcomes): would be rejected: missing required column(s)" \
+        in out
+    assert "leaked" not in out + mixed.stderr
+    assert not data.exists(), "a check must write nothing into the data folder"
+
+    unknown = _carepath("check", "--site", "ASH", str(tmp_path / "missing.csv"), env=env)
+    assert unknown.returncode == 2 and "no such file" in unknown.stderr

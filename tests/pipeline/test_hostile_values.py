@@ -7,7 +7,11 @@ identifier cannot be read there. The rows themselves are quarantined by the gate
 
 from __future__ import annotations
 
+import shutil
+
+import duckdb
 from support.extract_files import write_rows
+from support.paths import ROOT
 
 from carepath.ingest.loader import load_new_files
 
@@ -32,3 +36,79 @@ def test_values_a_site_sent_are_not_written_into_the_data_docs(data_dir):
     for path in written:
         text = path.read_text(encoding="utf-8", errors="replace")
         assert MARKER not in text, f"{path.relative_to(docs)} carries a value from the file"
+
+
+# Identifier-looking values, each in a column where it does not belong. NHS numbers with valid
+# check digits (943 476 5919 is NHS Digital's published example; the others computed here).
+NHS_NUMBER = "943 476 5919"
+IDENTIFIERS = {
+    "nhs_in_priority": ("referrals", {"referral_id": "ID-1", "priority": NHS_NUMBER}),
+    "email_in_reason": ("referrals", {"referral_id": "ID-2",
+                                      "referral_reason": "jo.bloggs@example.org"}),
+    "phone_in_cancer_type": ("referrals", {"referral_id": "ID-3",
+                                           "cancer_type": "07700 900123"}),
+    "postcode_in_referral_id": ("referrals", {"referral_id": "LS1 4AP"}),
+    "hospital_number_in_programme": ("referrals", {"referral_id": "ID-5",
+                                                   "programme_type": "K7654321"}),
+    "nhs_as_a_number": ("referrals", {"referral_id": "ID-6", "planned_weeks": "4010232137"}),
+    "nhs_in_session_id": ("sessions", {"session_id": "401-023-2137", "referral_id": "OK-1"}),
+    "phone_in_mode": ("sessions", {"session_id": "S-2", "referral_id": "OK-1",
+                                   "mode": "+44 20 7946 0018"}),
+    "email_in_items": ("outcomes", {"measure_id": "M-1", "referral_id": "OK-1",
+                                    "instrument": "pain_nrs", "value": "",
+                                    "item_responses": "call me: jo.bloggs@example.org"}),
+}
+RAW_VALUES = ["943 476 5919", "9434765919", "jo.bloggs", "07700 900123", "LS1 4AP", "K7654321",
+              "4010232137", "401-023-2137", "7946 0018"]
+
+
+def _every_text_in_the_warehouse(path) -> list[str]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+        cells = []
+        for schema, table in tables:
+            for row in con.execute(f'select * from "{schema}"."{table}"').fetchall():
+                cells.extend(str(v) for v in row if v is not None)
+        return cells
+    finally:
+        con.close()
+
+
+def test_identifier_looking_values_are_withheld_everywhere(data_dir, tmp_path, monkeypatch):
+    mappings = tmp_path / "mappings"
+    shutil.copytree(ROOT / "mappings", mappings)
+    ash = mappings / "ASH.yml"
+    ash.write_text(ash.read_text().replace(
+        "file:\n", "file:\n  hospital_number_pattern: '[A-Z][0-9]{7}'\n", 1))
+    monkeypatch.setenv("CAREPATH_MAPPINGS_DIR", str(mappings))
+    rows = {"referrals": [{"referral_id": "OK-1"}], "sessions": [], "outcomes": []}
+    for extract, row in IDENTIFIERS.values():
+        rows[extract].append(row)
+    for extract, extract_rows in rows.items():
+        write_rows(data_dir.landing_dir, "ASH", extract, f"ASH_{extract}_2026-03.csv",
+                   extract_rows)
+
+    report = load_new_files(data_dir, create_key=True)
+
+    assert report.rows_loaded == 1, "only the clean referral loads"
+    assert report.rows_quarantined == len(IDENTIFIERS)
+    reasons = {r[0] for r in _quarantine_offending_values(data_dir)}
+    for kind in ("an NHS number", "an email address", "a phone number", "a postcode",
+                 "a hospital number"):
+        assert any(f"(looks like {kind})" in reason for reason in reasons), kind
+    stored = "\n".join(_every_text_in_the_warehouse(data_dir.warehouse_path))
+    docs = "\n".join(p.read_text(errors="replace")
+                     for p in (data_dir.gx_dir / "data_docs").rglob("*") if p.is_file())
+    for value in RAW_VALUES:
+        assert value not in stored, f"{value!r} is stored in the warehouse"
+        assert value not in docs, f"{value!r} is written into the data docs"
+    assert "[withheld: looks like an NHS number]" in stored
+
+
+def _quarantine_offending_values(settings) -> list[tuple]:
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        return con.execute("select offending_value from ops.quarantine").fetchall()
+    finally:
+        con.close()
