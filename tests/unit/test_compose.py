@@ -56,3 +56,14 @@ def test_dockerfile_copies_only_what_exists():
     for sources in re.findall(r"^COPY (.+) \S+$", dockerfile, flags=re.M):
         for source in sources.split():
             assert (ROOT / source).exists(), source
+
+
+def test_only_the_container_that_loads_files_gets_the_key():
+    services = _compose()["services"]
+    holders = {name for name, s in services.items()
+               if "CAREPATH_PSEUDONYM_KEY" in (s.get("environment") or {})}
+    # LocalExecutor runs the DAG's tasks inside the scheduler.
+    assert services["airflow-scheduler"]["environment"]["AIRFLOW__CORE__EXECUTOR"] == \
+        "LocalExecutor"
+    assert holders == {"airflow-scheduler"}
+    assert set(services["dashboard"]["environment"]) == {"CAREPATH_DATA_DIR"}
