@@ -70,6 +70,36 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if report.clean else 1
 
 
+def _rotate_key(args: argparse.Namespace) -> int:
+    from carepath.ingest.pseudonym import ENV_VAR, KeyProblem
+    from carepath.key_rotation import rotate_key
+    from carepath.run_lock import RunLocked
+    from carepath.settings import load_settings
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        rotation = rotate_key(load_settings(args.data_dir), Path(args.new_key_file))
+    except RunLocked as exc:
+        print(f"carepath: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    except KeyProblem as exc:
+        print(f"carepath: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"re-keyed {rotation.pseudonyms_rekeyed:,} stored pseudonyms: key fingerprint "
+          f"{rotation.old_fingerprint} -> {rotation.new_fingerprint}")
+    if rotation.key_file is not None:
+        print(f"{rotation.key_file} now holds the key chain (old keys, then the new one)")
+    else:
+        print(f"${ENV_VAR} still holds the old key: append the new key on a line of its own "
+              "before the next load, or the load stops with a key mismatch")
+    if not rotation.published:
+        print("carepath: the rebuild after the rotation failed; run `carepath run --force-build`",
+              file=sys.stderr)
+        return EXIT_FAILED
+    print("every model rebuilt and published with the new pseudonyms")
+    return EXIT_OK
+
+
 def _status(args: argparse.Namespace) -> int:
     from carepath.settings import load_settings
     from carepath.status import published_status
@@ -115,6 +145,15 @@ def main(argv: list[str] | None = None) -> int:
                                          "file's folder or name)")
     check.add_argument("files", nargs="+", metavar="FILE")
     check.set_defaults(func=_check)
+
+    rotate = sub.add_parser(
+        "rotate-key", help="re-key every stored pseudonym under a new key, in one transaction, "
+                           "then rebuild and publish",
+        epilog="the new key is read from a file (never the command line): at least 32 bytes, "
+               "e.g. python -c 'import secrets; print(secrets.token_hex(32))' > new.key")
+    rotate.add_argument("--new-key-file", required=True, help="a file holding the new key")
+    rotate.add_argument("--data-dir", help="data folder (default: $CAREPATH_DATA_DIR or ./data)")
+    rotate.set_defaults(func=_rotate_key)
 
     status = sub.add_parser("status", help="what the dashboard is serving, and whether it is "
                                            "stale: ledger, last build and mart counts")

@@ -3,6 +3,11 @@
 HMAC-SHA256 under a site-independent secret key: the same patient gets the same pseudonym in
 every extract and delivery, and nobody without the key can recompute it from an identifier.
 The key comes from $CAREPATH_PSEUDONYM_KEY or a key file outside the repo, never from git.
+
+A rotated key is a chain: one key per line, oldest first. The identifiers themselves are never
+stored, so a rotation cannot recompute pseudonyms from them; it re-keys each stored pseudonym
+instead (HMAC under the new key of the old pseudonym, key_rotation.py), and a pseudonym is the
+HMAC chain over every key in turn. A chain of one key is the plain HMAC.
 """
 
 from __future__ import annotations
@@ -39,33 +44,57 @@ class KeyMismatch(KeyProblem):
     pass
 
 
-def load_key(key_path: Path, create: bool = False) -> bytes:
-    """The key from $CAREPATH_PSEUDONYM_KEY, else the key file; created only when `create` (a
-    warehouse that holds pseudonyms already is never given a new key: see check_key)."""
+# One key, or a rotated chain of them (oldest first).
+Keys = bytes | tuple[bytes, ...]
+
+
+def _chain(keys: Keys) -> tuple[bytes, ...]:
+    return (keys,) if isinstance(keys, bytes) else tuple(keys)
+
+
+def parse_keys(text: bytes, origin: str) -> tuple[bytes, ...]:
+    """The keys in a key file or $CAREPATH_PSEUDONYM_KEY: one per line, oldest first, each
+    stripped of surrounding white space and at least MIN_KEY_BYTES long."""
+    keys = tuple(line.strip() for line in text.splitlines() if line.strip())
+    if not keys:
+        raise MissingKeyError(f"the pseudonymisation key from {origin} is empty")
+    for number, key in enumerate(keys, 1):
+        if len(key) < MIN_KEY_BYTES:
+            which = "" if len(keys) == 1 else f" (line {number})"
+            raise KeyProblem(f"the pseudonymisation key from {origin}{which} is {len(key)} "
+                             f"bytes; it must be at least {MIN_KEY_BYTES} (for example: python "
+                             f"-c 'import secrets; print(secrets.token_hex(32))')")
+    return keys
+
+
+def load_key(key_path: Path, create: bool = False) -> tuple[bytes, ...]:
+    """The key chain from $CAREPATH_PSEUDONYM_KEY, else the key file; a key file is created only
+    when `create` (a warehouse that holds pseudonyms already is never given a new key: see
+    check_key)."""
     if os.environ.get(ENV_VAR, "").strip():
-        key, origin = os.environ[ENV_VAR].strip().encode(), f"${ENV_VAR}"
-    elif key_path.exists():
-        key, origin = key_path.read_bytes().strip(), str(key_path)
-    elif create:
+        return parse_keys(os.environ[ENV_VAR].encode(), f"${ENV_VAR}")
+    if key_path.exists():
+        return parse_keys(key_path.read_bytes(), str(key_path))
+    if create:
         key_path.parent.mkdir(parents=True, exist_ok=True)
         key = secrets.token_hex(32).encode()
         fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(key)
-        return key
-    else:
-        raise MissingKeyError(
-            f"no pseudonymisation key: set ${ENV_VAR} or create {key_path} (the demo makes one)")
-    if len(key) < MIN_KEY_BYTES:
-        raise KeyProblem(f"the pseudonymisation key from {origin} is {len(key)} bytes; it must be "
-                         f"at least {MIN_KEY_BYTES} (for example: python -c 'import secrets; "
-                         f"print(secrets.token_hex(32))')")
-    return key
+        return (key,)
+    raise MissingKeyError(
+        f"no pseudonymisation key: set ${ENV_VAR} or create {key_path} (the demo makes one)")
 
 
-def key_fingerprint(key: bytes) -> str:
-    """Names the key without revealing it: the warehouse records it to refuse another key."""
-    return hmac.new(key, _FINGERPRINT_LABEL, hashlib.sha256).hexdigest()[:16]
+def key_fingerprint(keys: Keys) -> str:
+    """Names the key (or chain) without revealing it: the warehouse records it to refuse
+    another. Each later key of a chain is folded in over the fingerprint before it."""
+    first, *later = _chain(keys)
+    fingerprint = hmac.new(first, _FINGERPRINT_LABEL, hashlib.sha256).hexdigest()[:16]
+    for key in later:
+        fingerprint = hmac.new(key, _FINGERPRINT_LABEL + fingerprint.encode(),
+                               hashlib.sha256).hexdigest()[:16]
+    return fingerprint
 
 
 def recorded_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -73,7 +102,7 @@ def recorded_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
     return rows[0][0] if rows else None
 
 
-def check_key(con: duckdb.DuckDBPyConnection, key: bytes, recorded: str | None) -> None:
+def check_key(con: duckdb.DuckDBPyConnection, key: Keys, recorded: str | None) -> None:
     """A pseudonym must mean one patient for the life of the warehouse: the first load records
     the key's fingerprint, and a later run with another key stops before it writes anything.
     `recorded`: the warehouse's fingerprint (recorded_fingerprint), None before the first load."""
@@ -84,15 +113,20 @@ def check_key(con: duckdb.DuckDBPyConnection, key: bytes, recorded: str | None) 
         raise KeyMismatch(
             f"this warehouse's pseudonyms were made with the key whose fingerprint is "
             f"{recorded}, but this run's key has fingerprint {current}: loading with it would "
-            f"give every patient a second pseudonym. Restore the original key (${ENV_VAR} or "
-            f"the key file); nothing was loaded")
+            f"give every patient a second pseudonym. Restore the warehouse's key (${ENV_VAR} or "
+            f"the key file; after a rotation, the whole chain, one key per line, oldest first); "
+            f"nothing was loaded")
 
 
-def pseudonymise(key: bytes, identifier: str) -> str:
-    return hmac.new(key, identifier.encode(), hashlib.sha256).hexdigest()
+def pseudonymise(keys: Keys, identifier: str) -> str:
+    """HMAC-SHA256 of the identifier under the first key, then of that under each later key."""
+    value = identifier
+    for key in _chain(keys):
+        value = hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+    return value
 
 
-def register(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
+def register(con: duckdb.DuckDBPyConnection, key: Keys, name: str = SQL_FUNCTION) -> None:
     """Expose the keyed hash to SQL, vectorised over Arrow so large files stay fast.
 
     A patient appears in many rows (every session, every outcome), so each distinct identifier
@@ -112,5 +146,5 @@ def register(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
         hashed = pa.array([known[i] for i in distinct], type=pa.string())
         return pc.take(hashed, encoded.indices)
 
-    con.create_function(SQL_FUNCTION, _hash, ["VARCHAR"], "VARCHAR", type="arrow",
+    con.create_function(name, _hash, ["VARCHAR"], "VARCHAR", type="arrow",
                         null_handling="special", side_effects=False)
