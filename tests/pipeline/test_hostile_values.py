@@ -14,6 +14,7 @@ from support.extract_files import write_rows
 from support.paths import ROOT
 
 from carepath.ingest.loader import load_new_files
+from carepath.pipeline import run_pipeline
 
 MARKER = "hostile-7f3a"
 MARKUP = f"<img src=x onerror=alert('{MARKER}')>"
@@ -59,10 +60,11 @@ IDENTIFIERS = {
                                     "item_responses": "call me: jo.bloggs@example.org"}),
 }
 RAW_VALUES = ["943 476 5919", "9434765919", "jo.bloggs", "07700 900123", "LS1 4AP", "K7654321",
-              "4010232137", "401-023-2137", "7946 0018"]
+              "4010232137", "401-023-2137", "7946 0018", "PAT-HOSTILE-1"]
 
 
-def _every_text_in_the_warehouse(path) -> list[str]:
+def _every_text_in(path) -> list[str]:
+    """Every value of every table in a DuckDB file, as text."""
     con = duckdb.connect(str(path), read_only=True)
     try:
         tables = con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
@@ -82,27 +84,37 @@ def test_identifier_looking_values_are_withheld_everywhere(data_dir, tmp_path, m
     ash.write_text(ash.read_text().replace(
         "file:\n", "file:\n  hospital_number_pattern: '[A-Z][0-9]{7}'\n", 1))
     monkeypatch.setenv("CAREPATH_MAPPINGS_DIR", str(mappings))
-    rows = {"referrals": [{"referral_id": "OK-1"}], "sessions": [], "outcomes": []}
+    monkeypatch.setenv("CAREPATH_PSEUDONYM_KEY", "hostile-values-key-" + "e" * 32)
+    rows = {"referrals": [{"referral_id": "OK-1", "patient_id": "PAT-HOSTILE-1"}],
+            "sessions": [], "outcomes": []}
     for extract, row in IDENTIFIERS.values():
         rows[extract].append(row)
     for extract, extract_rows in rows.items():
         write_rows(data_dir.landing_dir, "ASH", extract, f"ASH_{extract}_2026-03.csv",
                    extract_rows)
 
-    report = load_new_files(data_dir, create_key=True)
+    summary = run_pipeline(data_dir)
 
-    assert report.rows_loaded == 1, "only the clean referral loads"
-    assert report.rows_quarantined == len(IDENTIFIERS)
+    assert summary.ok, summary.render()
+    assert summary.load.rows_loaded == 1, "only the clean referral loads"
+    assert summary.load.rows_quarantined == len(IDENTIFIERS)
     reasons = {r[0] for r in _quarantine_offending_values(data_dir)}
     for kind in ("an NHS number", "an email address", "a phone number", "a postcode",
                  "a hospital number"):
         assert any(f"(looks like {kind})" in reason for reason in reasons), kind
-    stored = "\n".join(_every_text_in_the_warehouse(data_dir.warehouse_path))
-    docs = "\n".join(p.read_text(errors="replace")
-                     for p in (data_dir.gx_dir / "data_docs").rglob("*") if p.is_file())
+    stored = "\n".join(_every_text_in(data_dir.warehouse_path))
+    published = "\n".join(_every_text_in(data_dir.published_path))
+    # Every other file the run wrote: the data docs, dbt's target and logs, the build record.
+    written = {p: p.read_bytes().decode("utf-8", errors="replace")
+               for p in data_dir.data_dir.rglob("*")
+               if p.is_file() and p.suffix != ".duckdb" and "landing" not in p.parts
+               and "secrets" not in p.parts}
+    assert any("data_docs" in p.parts for p in written) and any("dbt" in p.parts for p in written)
     for value in RAW_VALUES:
         assert value not in stored, f"{value!r} is stored in the warehouse"
-        assert value not in docs, f"{value!r} is written into the data docs"
+        assert value not in published, f"{value!r} is published"
+        for path, text in written.items():
+            assert value not in text, f"{value!r} is written into {path}"
     assert "[withheld: looks like an NHS number]" in stored
 
 
