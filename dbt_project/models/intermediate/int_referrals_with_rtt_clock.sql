@@ -21,12 +21,8 @@ all_sessions as (
 ),
 
 {% if is_incremental() %}
-previous_build as (
-    select max(inputs_loaded_at) as inputs_loaded_at from {{ this }}
-),
-
 touched as (
-    {{ referrals_touched_since('previous_build') }}
+    {{ referrals_touched_since(incremental_watermark('inputs_loaded_at')) }}
 ),
 
 referrals as (

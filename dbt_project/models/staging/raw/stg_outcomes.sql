@@ -9,29 +9,21 @@
     unique_key=['site_code', 'measure_id'],
 ) }}
 
-with outcomes as (
-    select * from {{ source('raw', 'outcomes') }}
-),
-
+with
 {% if is_incremental() %}
-previous_build as (
-    select max(loaded_at) as last_loaded_at from {{ this }}
-),
-
+-- Both CTEs read the source table itself: a CTE read twice is materialised whole (the entire
+-- raw history), where each read of the table skips the row groups it can.
 touched as (
     select distinct
-        outcomes.site_code,
-        outcomes.measure_id
-    from outcomes
-    cross join previous_build
-    where
-        previous_build.last_loaded_at is null
-        or outcomes._loaded_at > previous_build.last_loaded_at
+        site_code,
+        measure_id
+    from {{ source('raw', 'outcomes') }}
+    where {{ after_watermark('_loaded_at', incremental_watermark('loaded_at')) }}
 ),
 
 candidates as (
     select outcomes.*
-    from outcomes
+    from {{ source('raw', 'outcomes') }} as outcomes
     inner join touched
         on
             outcomes.site_code = touched.site_code
@@ -39,7 +31,7 @@ candidates as (
 ),
 {% else %}
 candidates as (
-    select * from outcomes
+    select * from {{ source('raw', 'outcomes') }}
 ),
 {% endif %}
 

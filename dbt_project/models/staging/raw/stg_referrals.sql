@@ -9,29 +9,21 @@
     unique_key=['site_code', 'referral_id'],
 ) }}
 
-with referrals as (
-    select * from {{ source('raw', 'referrals') }}
-),
-
+with
 {% if is_incremental() %}
-previous_build as (
-    select max(loaded_at) as last_loaded_at from {{ this }}
-),
-
+-- Both CTEs read the source table itself: a CTE read twice is materialised whole (the entire
+-- raw history), where each read of the table skips the row groups it can.
 touched as (
     select distinct
-        referrals.site_code,
-        referrals.referral_id
-    from referrals
-    cross join previous_build
-    where
-        previous_build.last_loaded_at is null
-        or referrals._loaded_at > previous_build.last_loaded_at
+        site_code,
+        referral_id
+    from {{ source('raw', 'referrals') }}
+    where {{ after_watermark('_loaded_at', incremental_watermark('loaded_at')) }}
 ),
 
 candidates as (
     select referrals.*
-    from referrals
+    from {{ source('raw', 'referrals') }} as referrals
     inner join touched
         on
             referrals.site_code = touched.site_code
@@ -39,7 +31,7 @@ candidates as (
 ),
 {% else %}
 candidates as (
-    select * from referrals
+    select * from {{ source('raw', 'referrals') }}
 ),
 {% endif %}
 

@@ -9,29 +9,21 @@
     unique_key=['site_code', 'session_id'],
 ) }}
 
-with sessions as (
-    select * from {{ source('raw', 'sessions') }}
-),
-
+with
 {% if is_incremental() %}
-previous_build as (
-    select max(loaded_at) as last_loaded_at from {{ this }}
-),
-
+-- Both CTEs read the source table itself: a CTE read twice is materialised whole (the entire
+-- raw history), where each read of the table skips the row groups it can.
 touched as (
     select distinct
-        sessions.site_code,
-        sessions.session_id
-    from sessions
-    cross join previous_build
-    where
-        previous_build.last_loaded_at is null
-        or sessions._loaded_at > previous_build.last_loaded_at
+        site_code,
+        session_id
+    from {{ source('raw', 'sessions') }}
+    where {{ after_watermark('_loaded_at', incremental_watermark('loaded_at')) }}
 ),
 
 candidates as (
     select sessions.*
-    from sessions
+    from {{ source('raw', 'sessions') }} as sessions
     inner join touched
         on
             sessions.site_code = touched.site_code
@@ -39,7 +31,7 @@ candidates as (
 ),
 {% else %}
 candidates as (
-    select * from sessions
+    select * from {{ source('raw', 'sessions') }}
 ),
 {% endif %}
 
