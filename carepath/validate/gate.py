@@ -281,8 +281,7 @@ class ValidationGate:
             self._cursor.close()
         if self._context is not None:
             # gx.get_context() keeps the context as the process's project: let it go, or the
-            # engine and its DuckDB cursor live until interpreter exit, where DuckDB's bindings
-            # report every object still alive as leaked.
+            # engine and its DuckDB cursor live on until interpreter exit.
             from great_expectations.data_context.data_context.context_factory import (
                 project_manager,
             )

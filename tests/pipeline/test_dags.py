@@ -6,9 +6,11 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 import pytest
+from support.extract_files import write_rows
 from support.paths import BIN, ROOT
 
 DAGS = ROOT / "dags"
@@ -88,9 +90,18 @@ def _dags_test(env: dict[str, str]) -> subprocess.CompletedProcess:
 def test_airflow_runs_the_pipeline_end_to_end(airflow_env, demo_landing, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(demo_landing / "DEN", data / "landing" / "DEN")
+    # A careless extract: a raw patient id (pseudonymised at the door) and an NHS number typed
+    # into a code column (withheld). Neither may reach the task logs.
+    write_rows(data / "landing", "DEN", "referrals", "DEN_referrals_2026-10_v9.csv", [
+        {"referral_id": "DEN-HOSTILE-1", "site_code": "DEN", "patient_id": "PAT-AIRFLOW-1",
+         "priority": "943 476 5919"}])
     env = {**airflow_env, "CAREPATH_DATA_DIR": str(data)}
     run = _dags_test(env)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    logs = [run.stdout, run.stderr] + [
+        p.read_text(errors="replace") for p in Path(airflow_env["AIRFLOW_HOME"]).rglob("*.log")]
+    for raw in ("PAT-AIRFLOW-1", "943 476 5919"):
+        assert not any(raw in text for text in logs), f"{raw!r} reached the Airflow logs"
     con = duckdb.connect(str(data / "published.duckdb"), read_only=True)
     try:
         for mart in ("fct_referral_latency", "fct_adherence", "fct_outcome_registry"):
