@@ -8,10 +8,15 @@ Proportions use Wilson-score limits by default, as Public Health England's Finge
 PHEindicatormethods draw them; the normal approximation and the exact binomial (interpolated)
 are options. Ratios use exact Poisson limits, and a site's ratio is judged by its own
 confidence interval: exact chi-squared below 10 observed events, Byar's approximation from 10.
+
+Sites differ for reasons no funnel models (case mix, coding), so with many large sites most
+fall outside the limits. The overdispersion adjustment widens the limits by the between-site
+variance; a site is flagged only outside the adjusted 99.8% limit, a point on it not.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -19,6 +24,8 @@ from scipy import stats
 
 ALERT = 0.975  # two-sided 95%
 ALARM = 0.999  # two-sided 99.8%
+# The z of each, to the six decimals Spiegelhalter's funnel papers and FunnelPlotR use.
+Z = {ALERT: 1.959964, ALARM: 3.090232}
 ProportionMethod = Literal["wilson", "normal", "exact"]
 
 
@@ -27,7 +34,7 @@ def proportion_limits(target: float, denominators, probability: float,
     """Lower and upper limits (as proportions) at each denominator, for a two-sided
     `probability` of 0.975 (95% limits) or 0.999 (99.8%)."""
     n = np.asarray(denominators, dtype=float)
-    z = stats.norm.ppf(probability)
+    z = Z.get(probability) or stats.norm.ppf(probability)
     if method == "wilson":
         a = target * (n / z**2 + 1)
         length = 1 / z**2 + 1 / n
@@ -118,3 +125,54 @@ def poisson_ratio_limits(expected, probability: float) -> tuple[np.ndarray, np.n
     e = np.asarray(expected, dtype=float)
     return (stats.chi2.ppf(1 - probability, 2 * e) / (2 * e),
             stats.chi2.ppf(probability, 2 * e + 2) / (2 * e))
+
+
+@dataclass(frozen=True)
+class Overdispersion:
+    """Spiegelhalter's additive random-effects adjustment (QSHC 2005;14:347), as FunnelPlotR
+    computes it for proportions: z-scores on the arcsine-square-root scale, winsorised at their
+    10th and 90th percentiles; phi, their mean square; tau2, the between-site variance that
+    phi beyond 1 implies (0 when the sites vary no more than chance)."""
+
+    z: np.ndarray
+    winsorised_z: np.ndarray
+    phi: float
+    tau2: float
+
+
+def proportion_overdispersion(numerators, denominators, target: float | None = None,
+                              trim: float = 0.1) -> Overdispersion:
+    x = np.asarray(numerators, dtype=float)
+    n = np.asarray(denominators, dtype=float)
+    target = x.sum() / n.sum() if target is None else target
+    s = 1 / (2 * np.sqrt(n))
+    z = (np.arcsin(np.sqrt(x / n)) - np.arcsin(np.sqrt(target))) / s
+    low, high = np.percentile(z, [100 * trim, 100 * (1 - trim)])  # R's quantile type 7
+    winsorised = np.clip(z, low, high)
+    sites = len(z)
+    phi = float(np.mean(winsorised**2))
+    weights = 1 / s**2
+    tau2 = 0.0
+    if sites * phi > sites - 1:
+        tau2 = max(0.0, (sites * phi - (sites - 1))
+                   / (weights.sum() - (weights**2).sum() / weights.sum()))
+    return Overdispersion(z, winsorised, phi, tau2)
+
+
+def overdispersed_proportion_limits(target: float, denominators, tau2: float,
+                                    probability: float) -> tuple[np.ndarray, np.ndarray]:
+    """Limits widened by the between-site variance: sin^2(asin(sqrt(target)) -/+
+    z * sqrt(s_i^2 + tau2)), s_i = 1 / (2 sqrt(n_i)), within [0, 1]."""
+    n = np.asarray(denominators, dtype=float)
+    z = Z.get(probability) or stats.norm.ppf(probability)
+    centre = np.arcsin(np.sqrt(target))
+    half = z * np.sqrt(1 / (4 * n) + tau2)
+    lower = np.sin(np.clip(centre - half, 0.0, np.pi / 2))**2
+    upper = np.sin(np.clip(centre + half, 0.0, np.pi / 2))**2
+    return lower, upper
+
+
+def is_outlier(values, lower, upper) -> np.ndarray:
+    """Outside the limits; a point on a limit is not an outlier (FunnelPlotR's bounds)."""
+    values = np.asarray(values, dtype=float)
+    return (values < lower) | (values > upper)

@@ -50,3 +50,29 @@ def test_other_proportion_limits_bracket_the_target_and_narrow_with_n(method):
     lower, upper = funnel.proportion_limits(0.3, [20, 200, 2000], funnel.ALARM, method)
     assert (lower < 0.3).all() and (upper > 0.3).all()
     assert (np.diff(upper - lower) < 0).all()
+
+
+def test_overdispersion_matches_funnelplotr():
+    """FunnelPlotR's own functions run on the PHE inputs (a generated regression vector)."""
+    import json
+
+    case = json.loads((VECTORS / "funnel_funnelplotr_od_GENERATED.json").read_text())[
+        "cases"]["pr_phe_prop_inputs"]
+    groups = case["groups"]
+    x = [g["numerator"] for g in groups]
+    n = np.array([g["denominator"] for g in groups])
+    od = funnel.proportion_overdispersion(x, n)
+    assert od.phi == pytest.approx(case["phi"], rel=1e-9)
+    assert od.tau2 == pytest.approx(case["tau2"], rel=1e-9)
+    assert od.winsorised_z == pytest.approx([g["Wuzscore"] for g in groups], rel=1e-9)
+    target = case["target"]
+    for probability, low, high in ((funnel.ALERT, "odll95", "odul95"),
+                                   (funnel.ALARM, "odll998", "odul998")):
+        lower, upper = funnel.overdispersed_proportion_limits(target, n, od.tau2, probability)
+        assert lower == pytest.approx([g[low] for g in groups], rel=1e-9)
+        assert upper == pytest.approx([g[high] for g in groups], rel=1e-9)
+
+
+def test_a_point_on_a_limit_is_not_an_outlier():
+    assert funnel.is_outlier([0.1, 0.2, 0.3, 0.35], 0.2, 0.3).tolist() == [
+        True, False, False, True]
