@@ -1,0 +1,62 @@
+"""The XmR chart table: phases rebase the limits, excluded points keep their flags, and the
+Making Data Count icons follow the latest point and the target."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from support.paths import FIXTURES
+
+from carepath.qi.spc import assurance, xmr_chart
+from carepath.qi.xmr import xmr_limits
+
+PTD = json.loads((FIXTURES / "qi_vectors" / "spc_ptd_xmr_rnorm20_seed123.json").read_text())
+
+
+def test_each_phase_has_its_own_limits_as_plot_the_dots_facets_do():
+    """The facet rows of the NHSRplotthedots snapshot: the same 20 points split in two."""
+    [first, last] = [c for c in PTD["cases"] if c["name"].startswith("facet")]
+    y = first["y"] + last["y"]
+    chart = xmr_chart(y, phases=[1] * 10 + [2] * 10, screen_moving_ranges=True)
+    for phase, case in ((1, first), (2, last)):
+        rows = chart[chart.phase == phase]
+        assert rows.centre.iloc[0] == pytest.approx(case["expected"]["mean"], abs=0.005)
+        assert rows.upper_limit.iloc[0] == pytest.approx(case["expected"]["upl"], abs=0.005)
+        assert rows.is_trial_limits.all()
+    assert (chart.variation == "common_cause").all()
+
+
+def test_an_outlier_is_flagged_and_the_icon_follows_the_latest_point():
+    case = next(c for c in PTD["cases"] if c["name"] == "r2_point15_set_to_10_screened")
+    chart = xmr_chart(case["y"], screen_moving_ranges=True)
+    assert chart.variation.tolist()[14] == "special_cause_improvement"
+    assert chart.rule_astronomical.tolist()[14]
+    assert (chart.drop(index=14).variation == "common_cause").all()
+    assert chart.variation_icon.iloc[-1] == "common_cause"
+    assert chart.variation_icon.iloc[:-1].isna().all()
+
+    falling = xmr_chart(case["y"][:14] + [-10.0], screen_moving_ranges=True)
+    assert falling.variation_icon.iloc[-1] == "concern_low"
+    assert xmr_chart(case["y"][:14] + [-10.0], screen_moving_ranges=True,
+                     direction="decrease").variation_icon.iloc[-1] == "improvement_low"
+
+
+def test_an_excluded_point_keeps_its_flag_but_not_its_weight():
+    y = [5.0, 6, 5, 6, 5, 6, 5, 6, 5, 6, 5, 6, 5, 40]
+    chart = xmr_chart(y, excluded=[False] * 13 + [True])
+    assert chart.centre.iloc[0] == pytest.approx(xmr_limits(y[:13]).mean)
+    assert chart.variation.iloc[-1] == "special_cause_improvement"
+
+
+@pytest.mark.parametrize("lower, upper, target, direction, expected", [
+    (80, 95, 75, "increase", "consistently_passing"),
+    (80, 95, 97, "increase", "consistently_failing"),
+    (80, 95, 90, "increase", "hit_and_miss"),
+    (10, 20, 25, "decrease", "consistently_passing"),
+    (10, 20, 5, "decrease", "consistently_failing"),
+    (10, 20, 20, "decrease", "hit_and_miss"),
+    (10, 20, None, "decrease", None),
+])
+def test_assurance(lower, upper, target, direction, expected):
+    assert assurance(lower, upper, target, direction) == expected
