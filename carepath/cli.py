@@ -100,6 +100,28 @@ def _rotate_key(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _qi_spc(args: argparse.Namespace) -> int:
+    from carepath.qi.command import spc
+
+    result = spc(Path(args.input), args.date, args.chart, Path(args.output), value=args.value,
+                 numerator=args.numerator, denominator=args.denominator,
+                 phase_dates=args.phase_dates, direction=args.direction, target=args.target)
+    signals = int((result.variation != "common_cause").sum())
+    print(f"{len(result)} points, {result.phase.nunique()} phase(s), {signals} special-cause "
+          f"point(s); variation {result.variation_icon.iloc[-1]}, assurance "
+          f"{result.assurance_icon.iloc[-1] or 'none (no target)'}: {args.output}")
+    return 0
+
+
+def _qi_funnel(args: argparse.Namespace) -> int:
+    from carepath.qi.command import funnel_plot
+
+    result = funnel_plot(Path(args.input), args.group, args.numerator, args.denominator,
+                         args.type, Path(args.output))
+    print(f"{len(result)} groups, {int(result.is_outlier.sum())} outlier(s): {args.output}")
+    return 0
+
+
 def _status(args: argparse.Namespace) -> int:
     from carepath.settings import load_settings
     from carepath.status import published_status
@@ -154,6 +176,34 @@ def main(argv: list[str] | None = None) -> int:
     rotate.add_argument("--new-key-file", required=True, help="a file holding the new key")
     rotate.add_argument("--data-dir", help="data folder (default: $CAREPATH_DATA_DIR or ./data)")
     rotate.set_defaults(func=_rotate_key)
+
+    qi = sub.add_parser("qi", help="SPC charts and funnel plots on your own CSV")
+    qi_sub = qi.add_subparsers(dest="qi_command", required=True)
+    spc = qi_sub.add_parser("spc", help="an SPC chart: one row per point with limits, rule "
+                                        "flags, variation and the latest icons")
+    spc.add_argument("--input", required=True)
+    spc.add_argument("--date", required=True, help="the column that orders the points")
+    spc.add_argument("--value", help="the measured value (xmr)")
+    spc.add_argument("--numerator", help="events (p, pp, u, up, c)")
+    spc.add_argument("--denominator", help="opportunities or exposure (p, pp, u, up)")
+    spc.add_argument("--chart", required=True, choices=["xmr", "p", "pp", "u", "up", "c"])
+    spc.add_argument("--phase-dates", nargs="*", default=[],
+                     help="dates of documented changes: each starts a phase with new limits")
+    spc.add_argument("--direction", choices=["increase", "decrease"], default="increase",
+                     help="which way is improvement")
+    spc.add_argument("--target", type=float, help="for the assurance icon")
+    spc.add_argument("--output", required=True)
+    spc.set_defaults(func=_qi_spc)
+    fun = qi_sub.add_parser("funnel", help="a funnel plot: one row per group with limits, "
+                                           "significance and outlier flag")
+    fun.add_argument("--input", required=True)
+    fun.add_argument("--group", required=True)
+    fun.add_argument("--numerator", required=True, help="events (observed, for a ratio)")
+    fun.add_argument("--denominator", required=True, help="opportunities (expected, for a "
+                                                          "ratio)")
+    fun.add_argument("--type", required=True, choices=["proportion", "ratio"])
+    fun.add_argument("--output", required=True)
+    fun.set_defaults(func=_qi_funnel)
 
     status = sub.add_parser("status", help="what the dashboard is serving, and whether it is "
                                            "stale: ledger, last build and mart counts")

@@ -8,11 +8,13 @@ but do not move the limits.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from carepath.qi import rules
-from carepath.qi.xmr import LIMIT_CONSTANT, xmr_limits
+from carepath.qi import attribute, rules
+from carepath.qi.xmr import LIMIT_CONSTANT, MIN_POINTS_FOR_LIMITS, xmr_limits
 
 # Making Data Count's icons, by the latest point's variation type and the improvement direction.
 VARIATION_ICONS = {
@@ -42,6 +44,55 @@ def assurance(lower_limit: float, upper_limit: float, target: float | None,
     return "hit_and_miss"
 
 
+@dataclass(frozen=True)
+class Band:
+    """Limits point by point (attribute charts), read by the rules as XmR limits are."""
+
+    mean: np.ndarray
+    lower_limit: np.ndarray
+    upper_limit: np.ndarray
+    lower_near: np.ndarray
+    upper_near: np.ndarray
+    is_trial: bool
+    is_degenerate: bool
+
+
+def _rows(points: np.ndarray, limits, direction, mode, shift_length) -> dict:
+    side = rules.relative_to_mean(points, limits.mean)
+    near = rules.near_limits(points, limits, mode)
+    return {
+        "centre": limits.mean, "lower_limit": limits.lower_limit,
+        "upper_limit": limits.upper_limit, "lower_near": limits.lower_near,
+        "upper_near": limits.upper_near, "is_trial_limits": limits.is_trial,
+        "is_degenerate": limits.is_degenerate,
+        "rule_astronomical": rules.astronomical(points, limits).astype(bool),
+        "rule_trend": rules.part_of(rules.trend_ends(points) != 0,
+                                    rules.TREND_LENGTH).astype(bool),
+        "rule_two_of_three": rules.two_of_three(near, side).astype(bool),
+        "rule_shift": rules.part_of(rules.shift_ends(side, shift_length),
+                                    shift_length).astype(bool),
+        "variation": rules.point_types(points, limits, direction, mode, shift_length),
+    }
+
+
+def _with_icons(chart: pd.DataFrame, direction, target) -> pd.DataFrame:
+    chart = chart.sort_index()
+    last = chart.iloc[-1]
+    chart["variation_icon"] = None
+    chart["assurance_icon"] = None
+    chart.loc[chart.index[-1], "variation_icon"] = VARIATION_ICONS[(last.variation, direction)]
+    chart.loc[chart.index[-1], "assurance_icon"] = assurance(
+        last.lower_limit, last.upper_limit, target, direction)
+    return chart.reset_index(drop=True)
+
+
+def _phases_and_exclusions(length: int, phases, excluded):
+    phases = np.zeros(length, dtype=int) if phases is None else np.asarray(phases)
+    excluded = (np.zeros(length, dtype=bool) if excluded is None
+                else np.asarray(excluded, dtype=bool))
+    return phases, excluded
+
+
 def xmr_chart(values, phases=None, excluded=None, *, baseline_points: int | None = None,
               screen_moving_ranges: bool = False, direction: rules.Direction = "increase",
               target: float | None = None, mode: rules.TwoInThreeMode = "mdc_2023",
@@ -50,37 +101,49 @@ def xmr_chart(values, phases=None, excluded=None, *, baseline_points: int | None
     """One row per value: phase, centre line, limits, near lines, each rule's flag, the point's
     variation type; the last row of the chart carries the variation and assurance icons."""
     y = np.asarray(values, dtype=float)
-    phases = np.zeros(len(y), dtype=int) if phases is None else np.asarray(phases)
-    excluded = (np.zeros(len(y), dtype=bool) if excluded is None
-                else np.asarray(excluded, dtype=bool))
+    phases, excluded = _phases_and_exclusions(len(y), phases, excluded)
     frames = []
     for phase in pd.unique(phases):
         here = np.flatnonzero(phases == phase)
         points = y[here]
-        baseline = np.where(excluded[here], np.nan, points)
-        limits = xmr_limits(baseline, baseline_points, screen_moving_ranges, constant)
-        side = rules.relative_to_mean(points, limits.mean)
-        near = rules.near_limits(points, limits, mode)
-        frame = pd.DataFrame({
+        limits = xmr_limits(np.where(excluded[here], np.nan, points), baseline_points,
+                            screen_moving_ranges, constant)
+        frames.append(pd.DataFrame({
             "phase": phase, "value": points, "is_excluded": excluded[here],
-            "centre": limits.mean, "lower_limit": limits.lower_limit,
-            "upper_limit": limits.upper_limit, "lower_near": limits.lower_near,
-            "upper_near": limits.upper_near, "is_trial_limits": limits.is_trial,
-            "is_degenerate": limits.is_degenerate,
-            "rule_astronomical": rules.astronomical(points, limits).astype(bool),
-            "rule_trend": rules.part_of(rules.trend_ends(points) != 0,
-                                        rules.TREND_LENGTH).astype(bool),
-            "rule_two_of_three": rules.two_of_three(near, side).astype(bool),
-            "rule_shift": rules.part_of(rules.shift_ends(side, shift_length),
-                                        shift_length).astype(bool),
-            "variation": rules.point_types(points, limits, direction, mode, shift_length),
-        }, index=here)
-        frames.append(frame)
-    chart = pd.concat(frames).sort_index()
-    last = chart.iloc[-1]
-    chart["variation_icon"] = None
-    chart["assurance_icon"] = None
-    chart.loc[chart.index[-1], "variation_icon"] = VARIATION_ICONS[(last.variation, direction)]
-    chart.loc[chart.index[-1], "assurance_icon"] = assurance(
-        last.lower_limit, last.upper_limit, target, direction)
-    return chart.reset_index(drop=True)
+            **_rows(points, limits, direction, mode, shift_length)}, index=here))
+    return _with_icons(pd.concat(frames), direction, target)
+
+
+def attribute_chart(chart: str, numerators, denominators=None, phases=None, excluded=None, *,
+                    baseline_points: int | None = None, direction: rules.Direction = "increase",
+                    target: float | None = None, mode: rules.TwoInThreeMode = "mdc_2023",
+                    shift_length: int = rules.SHIFT_LENGTH) -> pd.DataFrame:
+    """The same table for a p, p' (`pp`), u, u' (`up`) or c chart; the value is x/n (x for c),
+    the near lines two sigma from the centre."""
+    x = np.asarray(numerators, dtype=float)
+    n = np.ones_like(x) if denominators is None else np.asarray(denominators, dtype=float)
+    phases, excluded = _phases_and_exclusions(len(x), phases, excluded)
+    family = {"p": attribute.p_chart, "pp": attribute.p_chart, "u": attribute.u_chart,
+              "up": attribute.u_chart}
+    options = {"phases": phases, "included": ~excluded, "baseline_points": baseline_points}
+    if chart == "c":
+        band = attribute.c_chart(x, **options)
+    elif chart in family:
+        band = family[chart](x, n, laney=chart in ("pp", "up"), **options)
+    else:
+        raise ValueError(f"unknown chart {chart!r}: xmr, p, pp, u, up or c")
+    values = x / n
+    frames = []
+    for phase in pd.unique(phases):
+        here = np.flatnonzero(phases == phase)
+        sigma = band.sigma[here]
+        centre = band.centre[here]
+        limits = Band(centre, band.lower_limit[here], band.upper_limit[here],
+                      centre - 2 * sigma, centre + 2 * sigma,
+                      is_trial=len(here) < MIN_POINTS_FOR_LIMITS,
+                      is_degenerate=bool((sigma == 0).all()))
+        frames.append(pd.DataFrame({
+            "phase": phase, "value": values[here], "numerator": x[here],
+            "denominator": n[here], "is_excluded": excluded[here],
+            **_rows(values[here], limits, direction, mode, shift_length)}, index=here))
+    return _with_icons(pd.concat(frames), direction, target)
