@@ -15,6 +15,8 @@ from support.paths import ROOT
 
 from carepath.ingest.loader import load_new_files
 from carepath.pipeline import run_pipeline
+from carepath.publish import reader
+from carepath.publish.csv_export import formula_safe_csv
 
 MARKER = "hostile-7f3a"
 MARKUP = f"<img src=x onerror=alert('{MARKER}')>"
@@ -59,6 +61,10 @@ IDENTIFIERS = {
                                     "instrument": "pain_nrs", "value": "",
                                     "item_responses": "call me: jo.bloggs@example.org"}),
 }
+# The reader queries whose results the dashboard shows as tables with a CSV download.
+DASHBOARD_TABLES = ["site_performance", "stage_latency_monthly", "access_monthly",
+                    "waiting_now_by_site", "longest_waiters", "disagreeing_questionnaire_totals",
+                    "delivery_status", "quarantine_rules", "rejected_files"]
 RAW_VALUES = ["943 476 5919", "9434765919", "jo.bloggs", "07700 900123", "LS1 4AP", "K7654321",
               "4010232137", "401-023-2137", "7946 0018", "PAT-HOSTILE-1"]
 
@@ -115,6 +121,13 @@ def test_identifier_looking_values_are_withheld_everywhere(data_dir, tmp_path, m
         assert value not in published, f"{value!r} is published"
         for path, text in written.items():
             assert value not in text, f"{value!r} is written into {path}"
+    # What the dashboard offers as CSV: every table its pages read, as the pages write it.
+    exports = "\n".join(formula_safe_csv(getattr(reader, query)(data_dir.published_path))
+                        .decode("utf-8") for query in DASHBOARD_TABLES)
+    assert "expect_column_values_to_be_null(_parse_failures)" in exports, \
+        "the exports must hold the quarantine of the hostile rows"
+    for value in RAW_VALUES:
+        assert value not in exports, f"{value!r} is in a dashboard CSV export"
     assert "[withheld: looks like an NHS number]" in stored
 
 
