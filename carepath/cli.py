@@ -33,21 +33,12 @@ EXIT_LOCKED = 75  # another run holds the data folder (EX_TEMPFAIL: try again la
 
 
 def _run(args: argparse.Namespace) -> int:
-    from carepath.ingest.pseudonym import KeyProblem
     from carepath.pipeline import run_pipeline
-    from carepath.run_lock import RunLocked
     from carepath.settings import load_settings
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        summary = run_pipeline(load_settings(args.data_dir), force_build=args.force_build,
-                               wait=args.wait)
-    except RunLocked as exc:
-        print(f"carepath: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
-    except KeyProblem as exc:
-        print(f"carepath: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+    summary = run_pipeline(load_settings(args.data_dir), force_build=args.force_build,
+                           wait=args.wait)
     print(summary.render())
     if args.json:
         Path(args.json).write_text(json.dumps(summary.as_dict(), indent=2, default=str) + "\n")
@@ -58,33 +49,20 @@ def _run(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from carepath.check import check_files
-    from carepath.ingest.pseudonym import KeyProblem
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        report = check_files(args.site, [Path(f) for f in args.files], extract=args.extract)
-    except KeyProblem as exc:
-        print(f"carepath: {exc}", file=sys.stderr)
-        return 1
+    report = check_files(args.site, [Path(f) for f in args.files], extract=args.extract)
     print(report.render())
     return 0 if report.clean else 1
 
 
 def _rotate_key(args: argparse.Namespace) -> int:
-    from carepath.ingest.pseudonym import ENV_VAR, KeyProblem
+    from carepath.ingest.pseudonym import ENV_VAR
     from carepath.key_rotation import rotate_key
-    from carepath.run_lock import RunLocked
     from carepath.settings import load_settings
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        rotation = rotate_key(load_settings(args.data_dir), Path(args.new_key_file))
-    except RunLocked as exc:
-        print(f"carepath: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
-    except KeyProblem as exc:
-        print(f"carepath: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+    rotation = rotate_key(load_settings(args.data_dir), Path(args.new_key_file))
     print(f"re-keyed {rotation.pseudonyms_rekeyed:,} stored pseudonyms: key fingerprint "
           f"{rotation.old_fingerprint} -> {rotation.new_fingerprint}")
     if rotation.key_file is not None:
@@ -216,6 +194,26 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"carepath: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        code = _refusal_status(exc)
+        if code is None:
+            raise
+        print(f"carepath: {exc}", file=sys.stderr)
+        return code
+
+
+def _refusal_status(exc: Exception) -> int | None:
+    """The exit status of a refusal every command reports the same way (another run holds the
+    data folder; the key cannot pseudonymise safely), or None for a real error. Imported here,
+    on the error path only: the key module brings DuckDB and pyarrow."""
+    from carepath.ingest.pseudonym import KeyProblem
+    from carepath.run_lock import RunLocked
+
+    if isinstance(exc, RunLocked):
+        return EXIT_LOCKED
+    if isinstance(exc, KeyProblem):
+        return EXIT_FAILED
+    return None
 
 
 def entry() -> None:
