@@ -25,6 +25,8 @@ from pathlib import Path
 
 import yaml
 
+from support.recompute_indicators import funnel, monthly_indicators, spc_points, spc_summary
+
 RAW_TABLES = ("referrals", "sessions", "outcomes")
 
 # Business keys of the raw tables: the newest delivery of a key is its current version.
@@ -47,6 +49,10 @@ GRAINS = {
     "fct_registry_completeness": ("site_code", "month_seen"),
     "fct_scored_questionnaires": ("site_code", "measure_id"),
     "int_outcomes_scored": ("site_code", "measure_id"),
+    "fct_monthly_indicators": ("indicator_id", "indicator_month", "is_network_total", "site_code"),
+    "fct_spc_points": ("indicator_id", "indicator_month", "is_network_total", "site_code"),
+    "fct_spc_summary": ("indicator_id", "is_network_total", "site_code"),
+    "fct_funnel": ("indicator_id", "site_code"),
 }
 
 PROGRAMME_KINDS = ("treatment", "group_class")
@@ -82,7 +88,7 @@ def _parse_seed_value(text: str):
 
 def load_seeds(project_dir: Path) -> dict[str, list[dict]]:
     seeds = {}
-    for name in ("instruments", "questionnaire_items", "questionnaire_scales"):
+    for name in ("instruments", "questionnaire_items", "questionnaire_scales", "qi_indicators"):
         with (Path(project_dir) / "seeds" / f"{name}.csv").open(newline="", encoding="utf-8") as fh:
             seeds[name] = [{k: _parse_seed_value(v) for k, v in row.items()}
                            for row in csv.DictReader(fh)]
@@ -849,7 +855,7 @@ def recompute(raw: dict, seeds: dict, dbt_vars: dict) -> dict[str, dict]:
     waiting = waiting_list(pathways, census, dbt_vars)
     registry = outcome_registry(pathways, scores, seeds, dbt_vars)
     adherence_mart = adherence(pathways, sessions_by_referral, as_of, dbt_vars)
-    return {
+    marts = {
         "fct_referral_latency": latency,
         "fct_waiting_list": waiting,
         "fct_waiting_list_monthly": waiting_list_monthly(waiting),
@@ -867,6 +873,15 @@ def recompute(raw: dict, seeds: dict, dbt_vars: dict) -> dict[str, dict]:
         "_context": {"as_of_date": as_of, "census_dates": census, "pathways": pathways,
                      "delays": delays, "scores": scores},
     }
+    indicators = monthly_indicators(marts, seeds, dbt_vars)
+    points = spc_points(indicators, dbt_vars)
+    marts.update({
+        "fct_monthly_indicators": indicators,
+        "fct_spc_points": points,
+        "fct_spc_summary": spc_summary(points),
+        "fct_funnel": funnel(indicators, dbt_vars),
+    })
+    return marts
 
 
 def recompute_from_warehouse(settings) -> dict[str, dict]:
