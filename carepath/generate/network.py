@@ -11,21 +11,16 @@ import json
 import os
 import random
 from calendar import monthrange
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from tqdm import tqdm
 
 from carepath.contract import EXTRACTS, STAGE_ORDER, column_names
+from carepath.generate.bottlenecks import Plant, SitePlan, plan
 from carepath.generate.pathway import Journey, simulate, snapshot
-from carepath.generate.roster import (
-    TRIAGE_BACKLOG_EXTRA_DAYS,
-    TRIAGE_BACKLOG_MONTHS,
-    TRIAGE_BACKLOG_SITE,
-    Site,
-    choose_sites,
-)
+from carepath.generate.roster import Site, choose_sites
 from carepath.ingest.mapping import SiteMapping, load_mappings, site_columns
 
 DEFAULT_END_MONTH = "2026-10"
@@ -72,23 +67,20 @@ def month_range(end_month: str, months: int) -> list[Month]:
     return out[::-1]
 
 
-def _backlog_months(months: list[Month]) -> list[Month]:
-    start = max(0, len(months) // 2 - TRIAGE_BACKLOG_MONTHS // 2)
-    return months[start:start + TRIAGE_BACKLOG_MONTHS] if len(months) >= 4 else []
-
-
 def _simulate_site(site: Site, months: list[Month], scale: float, seed: int,
-                   progress: tqdm) -> list[Journey]:
+                   plants: list[Plant], progress: tqdm) -> list[Journey]:
     rng = random.Random(f"{seed}:{site.code}")
     census = months[-1].end
-    backlog = ({m.label for m in _backlog_months(months)}
-               if site.code == TRIAGE_BACKLOG_SITE else set())
+    site_plan = SitePlan([p for p in plants if p.site_code == site.code])
+    if site_plan.dna_rate is not None:
+        site = replace(site, dna_rate=site_plan.dna_rate)
     journeys: list[Journey] = []
     patients: list[str] = []
     seq = 0
     for month in months:
         days = monthrange(month.year, month.month)[1]
-        n = max(1, round(rng.gauss(site.volume * scale, (site.volume * scale) ** 0.5)))
+        volume = site.volume * scale * site_plan.volume_factor(month.label)
+        n = max(1, round(rng.gauss(volume, volume ** 0.5)))
         for _ in range(n):
             seq += 1
             day = month.first_day + timedelta(days=rng.randrange(days))
@@ -97,8 +89,7 @@ def _simulate_site(site: Site, months: list[Month], scale: float, seed: int,
             else:
                 patient = f"{site.code}{rng.randrange(10**6, 10**7)}"
                 patients.append(patient)
-            journeys.append(simulate(rng, site, seq, patient, day, census, month.label in backlog,
-                                     TRIAGE_BACKLOG_EXTRA_DAYS))
+            journeys.append(simulate(rng, site, seq, patient, day, census, site_plan))
         progress.update(1)
     return journeys
 
@@ -196,13 +187,14 @@ def generate(out: Path, sites: int = 4, months: int = 12, scale: float = 1.0, se
     if missing:
         raise ValueError(f"no mapping file for sites {missing}")
     span = month_range(end_month, months)
+    plants = plan([s.code for s in chosen], [m.label for m in span], seed)
     counts: dict[str, dict[str, int]] = {}
     planted: list[dict] = []
     missing: list[dict] = []
     with tqdm(total=len(chosen) * len(span), desc="simulating site-months", unit="month",
               disable=None) as progress:
         for site in chosen:
-            journeys = _simulate_site(site, span, scale, seed, progress)
+            journeys = _simulate_site(site, span, scale, seed, plants, progress)
             counts[site.code] = {"referrals": len(journeys)}
             deliveries = _deliveries(journeys, span)
             planted += _plant_bad_rows(site.code, deliveries, span)
@@ -221,7 +213,7 @@ def generate(out: Path, sites: int = 4, months: int = 12, scale: float = 1.0, se
                     os.utime(path, (arrived, arrived))
                 counts[site.code][f"{extract}_rows"] = sum(
                     len(r) for r in by_month.values() if r is not None)
-    truth = _ground_truth(chosen, span, scale, seed, counts)
+    truth = _ground_truth(chosen, span, scale, seed, plants, counts)
     truth["planted_bad_rows"] = planted
     truth["missing_deliveries"] = missing
     (out / "ground_truth.json").write_text(json.dumps(truth, indent=2) + "\n")
@@ -229,30 +221,12 @@ def generate(out: Path, sites: int = 4, months: int = 12, scale: float = 1.0, se
 
 
 def _ground_truth(sites: list[Site], span: list[Month], scale: float, seed: int,
-                  counts: dict) -> dict:
-    codes = {s.code for s in sites}
-    bottlenecks = []
-    backlog = _backlog_months(span)
-    if TRIAGE_BACKLOG_SITE in codes and backlog:
-        bottlenecks.append({
-            "kind": "triage_backlog", "site_code": TRIAGE_BACKLOG_SITE,
-            "received_months": [m.label for m in backlog],
-            "extra_triage_days": list(TRIAGE_BACKLOG_EXTRA_DAYS),
-            "shows_in": "days_receipt_to_triage for referrals received in those months",
-        })
-    base_dna = min(s.dna_rate for s in sites)
-    for s in sites:
-        if s.dna_rate > base_dna:
-            bottlenecks.append({"kind": "high_dna_rate", "site_code": s.code,
-                                "first_appointment_dna_rate": s.dna_rate,
-                                "other_sites_dna_rate": base_dna,
-                                "shows_in": "session status did_not_attend and "
-                                            "prop_sessions_attended"})
+                  plants: list[Plant], counts: dict) -> dict:
     return {
         "seed": seed, "scale": scale, "months": [m.label for m in span],
         "census_date": span[-1].end.date().isoformat(),
         "sites": [{"site_code": s.code, "site_name": s.name,
                    "layout": s.layout or "canonical"} for s in sites],
-        "bottlenecks": bottlenecks,
+        "bottlenecks": [p.truth() for p in plants],
         "counts": counts,
     }

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from carepath.contract import STAGE_ORDER
+from carepath.generate.bottlenecks import SitePlan
 from carepath.generate.roster import Site
 
 
@@ -71,8 +72,9 @@ NTX_ITEMS = 11
 
 
 def simulate(rng: random.Random, site: Site, seq: int, patient_id: str, referred_day: datetime,
-             census: datetime, in_triage_backlog: bool, backlog_days: tuple[int, int]) -> Journey:
-    """Everything that happens to one referral up to the census date (later events are unknown)."""
+             census: datetime, plan: SitePlan) -> Journey:
+    """Everything that happens to one referral up to the census date (later events are unknown),
+    with what the site's planted bottlenecks do to it."""
     reason = _pick(rng, REASONS)
     cancer = _pick(rng, CANCERS)
     if reason == "cipn":
@@ -100,19 +102,19 @@ def simulate(rng: random.Random, site: Site, seq: int, patient_id: str, referred
     referred = _working_time(rng, referred_day)
     received = referred + timedelta(days=min(int(rng.expovariate(1 / 0.8)), 10))
     triage_days = rng.randint(0, 3) if urgent else rng.randint(1, 9)
-    if in_triage_backlog:
-        triage_days += rng.randint(*backlog_days)
+    triage_days += plan.extra_triage_days(rng, _label(received))
     triaged = _next_stage(rng, received, triage_days)
     decision = _pick(rng, {"accepted": 0.88, "declined": 0.07, "redirected": 0.05})
     offered = _next_stage(rng, triaged, rng.randint(0, 5))
     horizon = rng.randint(3, 12) if urgent else rng.randint(10, 45)
+    horizon += plan.extra_days_to_appointment(rng, _label(received))
     appointment = _next_stage(rng, offered, horizon)
 
     stamps = {"referred_at": referred, "received_at": received, "triaged_at": triaged}
     r["triage_decision"] = decision
     if decision == "accepted":
         stamps["first_offered_at"] = offered
-        _schedule_programme(rng, site, journey, stamps, appointment, census)
+        _schedule_programme(rng, site, plan, journey, stamps, appointment)
     elif decision == "redirected":
         stamps["discharged_at"] = triaged
         r["discharge_reason"] = "transferred"
@@ -120,6 +122,10 @@ def simulate(rng: random.Random, site: Site, seq: int, patient_id: str, referred
     journey.sessions = [s for s in journey.sessions if s["scheduled_at"] <= census]
     journey.outcomes = [o for o in journey.outcomes if o["assessed_at"] <= census]
     return journey
+
+
+def _label(when: datetime) -> str:
+    return when.strftime("%Y-%m")
 
 
 def snapshot(referral: dict, as_of: datetime) -> dict:
@@ -154,9 +160,8 @@ def _session(journey: Journey, n: int, kind: str, when: datetime, status: str,
     })
 
 
-def _schedule_programme(rng: random.Random, site: Site, journey: Journey,
-                        stamps: dict[str, datetime], appointment: datetime,
-                        census: datetime) -> None:
+def _schedule_programme(rng: random.Random, site: Site, plan: SitePlan, journey: Journey,
+                        stamps: dict[str, datetime], appointment: datetime) -> None:
     r = journey.referral
     discipline = {"physiotherapy": "physiotherapist",
                   "occupational_therapy": "occupational_therapist",
@@ -199,8 +204,11 @@ def _schedule_programme(rng: random.Random, site: Site, journey: Journey,
     planned = round(int(per_week) * weeks)
     group = rng.random() < 0.3
     mode = _pick(rng, {"in_person": 0.7, "telehealth": 0.15, "home_supervised": 0.15})
-    attend_p = min(0.98, max(0.35, rng.gauss(0.84, 0.1))) * (1 - (site.dna_rate - 0.07))
-    dropout_at = int(planned * rng.uniform(0.15, 0.7)) if rng.random() < 0.14 else None
+    attendance_factor, dropout_probability = plan.adherence(_label(first_seen))
+    attend_p = (min(0.98, max(0.35, rng.gauss(0.84, 0.1))) * (1 - (site.dna_rate - 0.07))
+                * attendance_factor)
+    dropout_at = (int(planned * rng.uniform(0.15, 0.7)) if rng.random() < dropout_probability
+                  else None)
 
     attended = 0
     gap = 7 / int(per_week)
@@ -234,7 +242,9 @@ def _schedule_programme(rng: random.Random, site: Site, journey: Journey,
         r["discharge_reason"] = "completed"
 
     dose = attended / planned if planned else 0
-    _measure_outcomes(rng, site, journey, first_seen, dose, dropped=dropout_at is not None)
+    followed_up = rng.random() < plan.follow_up_probability(_label(first_seen),
+                                                           dropped=dropout_at is not None)
+    _measure_outcomes(rng, site, journey, first_seen, dose, followed_up)
 
 
 def _missed(rng: random.Random, site: Site) -> str:
@@ -247,12 +257,11 @@ def _missed(rng: random.Random, site: Site) -> str:
 
 
 def _measure_outcomes(rng: random.Random, site: Site, journey: Journey, day0: datetime,
-                      dose: float, dropped: bool) -> None:
+                      dose: float, followed_up: bool) -> None:
     r = journey.referral
     instruments = list(INSTRUMENTS_BY_REASON[r["referral_reason"]])
     if "fact_gog_ntx" in instruments and rng.random() < 0.3:
         instruments.append("eortc_cipn20")
-    followed_up = rng.random() < (0.35 if dropped else 0.78)
     for instrument in instruments:
         mean, sd, gain, (lo, hi) = TRAJECTORY[instrument]
         baseline = min(hi, max(lo, rng.gauss(mean, sd)))

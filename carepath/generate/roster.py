@@ -1,4 +1,4 @@
-"""The demo sites: who they are, how they deliver, and which bottleneck each one hides."""
+"""The demo sites: who they are and how they deliver (bottlenecks.py plants their bottlenecks)."""
 
 from __future__ import annotations
 
@@ -23,17 +23,12 @@ ROSTER: tuple[Site, ...] = (
     Site("ASH", "Ashby Cancer Centre", volume=60, item_level_questionnaires=True),
     Site("BRA", "Brampton General", volume=45, layout="brampton"),
     Site("CAR", "Carlow University Hospital", volume=55),
-    Site("DEN", "Denholm Community Rehab", volume=30, dna_rate=0.24),
+    Site("DEN", "Denholm Community Rehab", volume=30),
     Site("ELM", "Elmwood District", volume=35),
     Site("FAI", "Fairhaven Oncology", volume=40),
     Site("GLE", "Glenmore Royal", volume=50),
     Site("HAR", "Harwick Infirmary", volume=25),
 )
-
-# The planted triage backlog: this site, for this many months in the middle of the run.
-TRIAGE_BACKLOG_SITE = "CAR"
-TRIAGE_BACKLOG_MONTHS = 3
-TRIAGE_BACKLOG_EXTRA_DAYS = (18, 40)
 
 
 def choose_sites(n: int) -> list[Site]:

@@ -86,14 +86,23 @@ def proportion_significance(numerators, denominators, target: float | None = Non
     return labels
 
 
+def exact_poisson_interval(observed, probability: float) -> tuple[np.ndarray, np.ndarray]:
+    """The exact (Garwood) interval of a Poisson mean after `observed` events: the means under
+    which so many events or more (fewer or as few) have probability 1 - `probability`. PHE's
+    ratio funnel is drawn through them: for O events, the expected count at which O/E sits on
+    the lower limit is the upper bound, and on the upper limit the lower bound."""
+    o = np.asarray(observed, dtype=float)
+    return (np.where(o > 0, stats.chi2.ppf(1 - probability, 2 * o) / 2, 0.0),
+            stats.chi2.ppf(probability, 2 * o + 2) / 2)
+
+
 def ratio_interval(observed, expected, probability: float) -> tuple[np.ndarray, np.ndarray]:
     """The confidence interval of observed/expected: exact chi-squared below 10 observed
     events, Byar's approximation from 10 (as PHEindicatormethods computes it)."""
     o = np.asarray(observed, dtype=float)
     e = np.asarray(expected, dtype=float)
     z = stats.norm.ppf(probability)
-    exact_lower = np.where(o > 0, stats.chi2.ppf(1 - probability, 2 * o) / 2, 0.0)
-    exact_upper = stats.chi2.ppf(probability, 2 * o + 2) / 2
+    exact_lower, exact_upper = exact_poisson_interval(o, probability)
     byar_lower = o * (1 - 1 / (9 * np.maximum(o, 1)) - z / (3 * np.sqrt(np.maximum(o, 1))))**3
     byar_upper = (o + 1) * (1 - 1 / (9 * (o + 1)) + z / (3 * np.sqrt(o + 1)))**3
     lower = np.where(o < 10, exact_lower, byar_lower) / e

@@ -59,3 +59,23 @@ def xmr_limits(values, baseline_points: int | None = None, screen_moving_ranges:
                      upper_limit=mean + half_width, lower_near=mean - near,
                      upper_near=mean + near, baseline_points=len(y),
                      is_trial=len(y) < MIN_POINTS_FOR_LIMITS, is_degenerate=average == 0.0)
+
+
+@dataclass(frozen=True)
+class MovingRangeLimits:
+    moving_ranges: np.ndarray  # one per point; NaN at the first, which has no predecessor
+    centre: float  # the average moving range of the baseline
+    lower_limit: float  # 0: D3 is 0 for ranges of two
+    upper_limit: float
+
+
+def moving_range_limits(values, baseline_points: int | None = None) -> MovingRangeLimits:
+    """The moving range chart drawn under the X chart, as qicharts2 draws it (chart='mr'): the
+    ranges between consecutive points, centred on the average range of the first
+    `baseline_points` points, with an upper limit of 3.267 (D4) average ranges. A range above
+    it is a jump between two points large enough to widen the X limits; the same constant
+    screens such ranges out of them (`screen_moving_ranges`)."""
+    y = np.asarray(values, dtype=float)
+    moving_ranges = np.concatenate([[np.nan], np.abs(np.diff(y))])
+    centre = float(np.nanmean(moving_ranges[1:baseline_points]))
+    return MovingRangeLimits(moving_ranges, centre, 0.0, SCREENING_CONSTANT * centre)

@@ -20,7 +20,8 @@ MARTS = ("fct_referral_latency", "fct_stage_latency_monthly", "fct_waiting_list"
          "fct_waiting_list_monthly", "fct_access_monthly", "fct_adherence",
          "fct_outcome_registry", "fct_registry_completeness", "fct_scored_questionnaires",
          "fct_site_performance", "fct_deliveries", "fct_quarantine_by_rule",
-         "fct_delivery_schedule", "fct_delivery_status")
+         "fct_delivery_schedule", "fct_delivery_status", "fct_monthly_indicators",
+         "fct_spc_points", "fct_spc_summary", "fct_funnel", "fct_bottlenecks")
 DBT_PROJECT = ROOT / "dbt_project"
 
 

@@ -131,9 +131,13 @@ def monthly_indicators(marts: dict, seeds: dict, v: dict) -> dict[tuple, dict]:
             [(site, _month(pathways[(site, rid)]["first_seen_date"]), (int(r["is_responder"]), 1))
              for (site, rid, _), r in marts["fct_outcome_registry"].items()
              if r["is_responder"] is not None], _share)
+    reach = context["newest_outcome_dates"]
     out.add("prop_registry_complete",
             [(site, month, (r["patients_with_pair"], r["patients_eligible"]))
-             for (site, month), r in marts["fct_registry_completeness"].items()], _share)
+             for (site, month), r in marts["fct_registry_completeness"].items()
+             if site in reach and date.fromordinal(_last_day(month).toordinal()
+                                                   + v["followup_window_end_day"]) <= reach[site]],
+            _share)
     out.add("waiting_list_month_end",
             [(site, _month(census), 1) for (census, site, _) in marts["fct_waiting_list"]
              if census == _last_day(_month(census))], _count)

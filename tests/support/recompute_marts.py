@@ -835,6 +835,15 @@ def site_performance(latency: dict, adherence_mart: dict, registry: dict,
 # Everything
 # --------------------------------------------------------------------------------------------
 
+def newest_outcome_dates(outcomes: dict) -> dict[str, date]:
+    newest: dict[str, date] = {}
+    for (site, _), row in outcomes.items():
+        when = as_date(row["assessed_at"])
+        if when is not None and (site not in newest or when > newest[site]):
+            newest[site] = when
+    return newest
+
+
 def recompute(raw: dict, seeds: dict, dbt_vars: dict) -> dict[str, dict]:
     referrals = current_versions(raw["referrals"], BUSINESS_KEYS["referrals"])
     sessions = current_versions(raw["sessions"], BUSINESS_KEYS["sessions"])
@@ -871,7 +880,8 @@ def recompute(raw: dict, seeds: dict, dbt_vars: dict) -> dict[str, dict]:
                                for k, s in scores.items()},
         # for the test's non-triviality checks and diagnostics, not a mart
         "_context": {"as_of_date": as_of, "census_dates": census, "pathways": pathways,
-                     "delays": delays, "scores": scores},
+                     "delays": delays, "scores": scores,
+                     "newest_outcome_dates": newest_outcome_dates(outcomes)},
     }
     indicators = monthly_indicators(marts, seeds, dbt_vars)
     points = spc_points(indicators, dbt_vars)

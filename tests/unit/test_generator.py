@@ -7,10 +7,16 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+from support.paths import ROOT
+
 from carepath.contract import CODE_SETS, COLUMNS, column_names
 from carepath.generate import generate
+from carepath.generate.bottlenecks import KINDS, plan
+from carepath.generate.roster import ROSTER
 from carepath.ingest.mapping import load_mappings, site_columns
 from carepath.settings import load_settings
+
+QI_INDICATORS = ROOT / "dbt_project" / "seeds" / "qi_indicators.csv"
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -93,36 +99,80 @@ def test_own_layout_site_uses_its_mapping(demo_landing):
 
 def test_ground_truth_names_the_planted_bottlenecks(demo_landing):
     truth = json.loads((demo_landing / "ground_truth.json").read_text())
-    kinds = {(b["kind"], b["site_code"]) for b in truth["bottlenecks"]}
-    assert kinds == {("triage_backlog", "CAR"), ("high_dna_rate", "DEN")}
-    backlog = next(b for b in truth["bottlenecks"] if b["kind"] == "triage_backlog")
-    assert set(backlog["received_months"]) < set(truth["months"])
+    sites = [s["site_code"] for s in truth["sites"]]
+    planted = [b["site_code"] for b in truth["bottlenecks"]]
+    # Six months leave room for the kinds that need no months after them to show.
+    assert {b["kind"] for b in truth["bottlenecks"]} == {
+        "triage_backlog", "high_dna_rate", "slow_first_appointment"}
+    assert len(set(planted)) == len(planted) and set(sites) - set(planted)
+    indicators = {row["indicator_id"] for row in _rows(QI_INDICATORS)}
+    for plant in truth["bottlenecks"]:
+        assert set(plant["months"]) <= set(truth["months"])
+        assert set(plant["shows_in"]) <= indicators
+
+
+def test_the_seed_chooses_which_sites_get_which_bottleneck():
+    sites = [s.code for s in ROSTER]
+    months = [f"{2025 + i // 12}-{i % 12 + 1:02d}" for i in range(24)]
+    plans = {seed: plan(sites, months, seed) for seed in range(6)}
+    for plants in plans.values():
+        assert {p.kind for p in plants} == {k.name for k in KINDS}  # every kind fits 24 months
+        assert len({p.site_code for p in plants}) == len(KINDS) < len(sites)
+    assert len({tuple((p.kind, p.site_code) for p in plants)
+                for plants in plans.values()}) > 1
+    assert plan(sites, months, 3) == plan(sites, months, 3)
+
+
+def _plant(truth: dict, kind: str) -> dict:
+    return next(b for b in truth["bottlenecks"] if b["kind"] == kind)
+
+
+def _latest_referrals(landing: Path, site: str) -> list[dict]:
+    latest: dict[str, dict] = {}
+    for path in sorted((landing / site / "referrals").glob("*.csv")):
+        for row in _rows(path):
+            latest[row["referral_id"]] = row  # newest delivery wins
+    return list(latest.values())
 
 
 def test_backlog_months_have_longer_triage_waits(demo_landing):
     truth = json.loads((demo_landing / "ground_truth.json").read_text())
-    backlog = set(next(b for b in truth["bottlenecks"]
-                       if b["kind"] == "triage_backlog")["received_months"])
+    backlog = _plant(truth, "triage_backlog")
     waits: dict[bool, list[float]] = {True: [], False: []}
-    latest: dict[str, dict] = {}
-    for path in sorted((demo_landing / "CAR" / "referrals").glob("*.csv")):
-        for row in _rows(path):
-            latest[row["referral_id"]] = row  # newest delivery wins
-    for row in latest.values():
+    for row in _latest_referrals(demo_landing, backlog["site_code"]):
         if row["received_at"] and row["triaged_at"]:
             received = datetime.fromisoformat(row["received_at"])
             days = (datetime.fromisoformat(row["triaged_at"]).date() - received.date()).days
-            waits[received.strftime("%Y-%m") in backlog].append(days)
+            waits[received.strftime("%Y-%m") in backlog["months"]].append(days)
     mean = {k: sum(v) / len(v) for k, v in waits.items()}
     assert mean[True] > mean[False] + 10
 
 
+def test_slow_months_wait_longer_from_offer_to_first_seen(demo_landing):
+    truth = json.loads((demo_landing / "ground_truth.json").read_text())
+    slow = _plant(truth, "slow_first_appointment")
+    waits: dict[bool, list[float]] = {True: [], False: []}
+    for row in _latest_referrals(demo_landing, slow["site_code"]):
+        if row["first_offered_at"] and row["first_seen_at"] and row["received_at"]:
+            days = (datetime.fromisoformat(row["first_seen_at"]).date()
+                    - datetime.fromisoformat(row["first_offered_at"]).date()).days
+            waits[row["received_at"][:7] in slow["months"]].append(days)
+    mean = {k: sum(v) / len(v) for k, v in waits.items()}
+    assert mean[True] > mean[False] + 15
+
+
 def test_high_dna_site_misses_more_sessions(demo_landing):
+    truth = json.loads((demo_landing / "ground_truth.json").read_text())
+    high = _plant(truth, "high_dna_rate")["site_code"]
+    # Another site in the canonical layout (its status column holds the contract's codes).
+    other = next(s["site_code"] for s in truth["sites"]
+                 if s["site_code"] != high and s["layout"] == "canonical")
+
     def dna_rate(site: str) -> float:
         rows = [r for p in (demo_landing / site / "sessions").glob("*.csv") for r in _rows(p)]
         return sum(r["status"] == "did_not_attend" for r in rows) / len(rows)
 
-    assert dna_rate("DEN") > 1.5 * dna_rate("ASH")
+    assert dna_rate(high) > 1.5 * dna_rate(other)
 
 
 def test_programme_doses_follow_the_cipn_exercise_literature(demo_landing):

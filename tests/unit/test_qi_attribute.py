@@ -1,11 +1,13 @@
 """p, u and c charts against qicharts2's reference fixtures (tests/fixtures/qi_vectors),
-including excluded points, two phases and a frozen baseline; Laney's p' by its definition."""
+including excluded points, two phases, a frozen baseline and a u chart across hospitals;
+Laney's p' by its definition."""
 
 from __future__ import annotations
 
 import csv
 
 import numpy as np
+import pandas as pd
 import pytest
 from support.paths import FIXTURES
 
@@ -52,6 +54,26 @@ def test_c_chart_with_excluded_points_and_a_frozen_baseline():
 def test_u_chart_with_varying_exposure():
     rows = _rows("spc_qicharts2_u_chart_varying_n_montgomery_ex7.4.csv")
     _assert_limits(u_chart(_column(rows, "y.sum"), _column(rows, "n")), rows)
+
+
+def test_u_chart_across_hospitals_per_infection():
+    """qicharts2's funnel layout (hai_4.rds): one point per hospital, its infections over its
+    patient days from July 2016, a chart per infection, per 10000 days. The summary gives the
+    mean limits, the centre line and the number of points outside the limits."""
+    infections = pd.read_csv(VECTORS / "funnel_qicharts2_hai4_inputs.csv").groupby(
+        ["infection", "hospital"])[["n", "days"]].sum()
+    summary = pd.read_csv(VECTORS / "funnel_qicharts2_hai4_expected_summary.csv")
+    assert sorted(summary.facet1) == sorted(infections.index.unique("infection"))
+    for expected in summary.to_dict("records"):
+        hospitals = infections.loc[expected["facet1"]]
+        limits = u_chart(hospitals.n, hospitals.days)
+        rate = hospitals.n.to_numpy() / hospitals.days.to_numpy()
+        assert len(rate) == expected["n.obs"]
+        assert 10000 * limits.lower_limit.mean() == pytest.approx(expected["aLCL"], abs=1e-9)
+        assert 10000 * limits.centre.mean() == pytest.approx(expected["CL"], abs=1e-9)
+        assert 10000 * limits.upper_limit.mean() == pytest.approx(expected["aUCL"], abs=1e-9)
+        outside = (rate > limits.upper_limit) | (rate < limits.lower_limit)
+        assert outside.sum() == expected["sigma.signal"]
 
 
 def test_laney_p_prime_scales_the_limits_by_the_spread_of_z():

@@ -4,6 +4,7 @@ reference implementations' limits and labels, phases start at the given dates, c
 from __future__ import annotations
 
 import csv
+import json
 
 import pandas as pd
 import pytest
@@ -68,6 +69,21 @@ def test_funnel_from_a_csv_is_labelled_and_formula_safe(tmp_path):
     assert dict(zip(result.area, result.significance, strict=True)) == expected
     assert result.tau2.iloc[0] > 0 and result.is_outlier.sum() < (
         result.significance.str.endswith("(0.001)")).sum()
+
+
+def test_funnel_rows_are_aggregated_per_group_as_funnelplotr_aggregates_them(tmp_path):
+    """FunnelPlotR's aggregation test: a group's ratio is sum(observed) / sum(expected), not
+    the mean of its rows' ratios (its test rounds to 6 dp)."""
+    case = json.loads((VECTORS / "funnel_funnelplotr_tests.json").read_text())["aggregation"]
+    pd.DataFrame({"trust": case["group"], "observed": case["numerator"],
+                  "expected": case["denominator"]}).to_csv(tmp_path / "in.csv", index=False)
+    out = tmp_path / "out.csv"
+    assert main(["qi", "funnel", "--input", str(tmp_path / "in.csv"), "--group", "trust",
+                 "--numerator", "observed", "--denominator", "expected", "--type", "ratio",
+                 "--output", str(out)]) == 0
+    result = pd.read_csv(out)
+    assert result.trust.tolist() == ["a", "b", "c"]
+    assert result.value.round(6).tolist() == pytest.approx(case["expected_rr"], abs=1e-12)
 
 
 def test_a_missing_column_is_a_clear_error(tmp_path, capsys):

@@ -1,17 +1,25 @@
-"""The XmR chart table: phases rebase the limits, excluded points keep their flags, and the
-Making Data Count icons follow the latest point and the target."""
+"""The chart tables: phases rebase the limits, excluded points keep their flags, points beyond
+the limits are flagged as qicharts2 flags them (its sigma.signal), and the Making Data Count
+icons follow the latest point and the target."""
 
 from __future__ import annotations
 
+import csv
 import json
 
 import pytest
 from support.paths import FIXTURES
 
-from carepath.qi.spc import assurance, xmr_chart
+from carepath.qi.spc import assurance, attribute_chart, xmr_chart
 from carepath.qi.xmr import xmr_limits
 
-PTD = json.loads((FIXTURES / "qi_vectors" / "spc_ptd_xmr_rnorm20_seed123.json").read_text())
+VECTORS = FIXTURES / "qi_vectors"
+PTD = json.loads((VECTORS / "spc_ptd_xmr_rnorm20_seed123.json").read_text())
+
+
+def _qicharts2(name: str) -> list[dict]:
+    with (VECTORS / name).open() as fh:
+        return list(csv.DictReader(fh))
 
 
 def test_each_phase_has_its_own_limits_as_plot_the_dots_facets_do():
@@ -47,6 +55,29 @@ def test_an_excluded_point_keeps_its_flag_but_not_its_weight():
     chart = xmr_chart(y, excluded=[False] * 13 + [True])
     assert chart.centre.iloc[0] == pytest.approx(xmr_limits(y[:13]).mean)
     assert chart.variation.iloc[-1] == "special_cause_improvement"
+
+
+def test_points_beyond_the_i_chart_limits_are_qicharts2s_sigma_signals():
+    rows = _qicharts2("spc_qicharts2_i_chart_montgomery_ex6.5_freeze20.csv")
+    chart = xmr_chart([float(r["y"]) for r in rows], baseline_points=20, constant=3 / 1.128)
+    assert chart.rule_astronomical.tolist() == [r["sigma.signal"] == "TRUE" for r in rows]
+
+
+@pytest.mark.parametrize("kind, name", [
+    ("p", "spc_qicharts2_p_chart_varying_n_montgomery_tbl7.4.csv"),
+    ("p", "spc_qicharts2_p_chart_exclude_part_montgomery_ex7.1.csv"),
+    ("c", "spc_qicharts2_c_chart_exclude_freeze_montgomery_ex7.3.csv"),
+    ("u", "spc_qicharts2_u_chart_varying_n_montgomery_ex7.4.csv"),
+])
+def test_points_beyond_the_attribute_limits_are_qicharts2s_sigma_signals(kind, name):
+    """Excluded points are flagged too: they leave the centre line, not the chart."""
+    rows = _qicharts2(name)
+    chart = attribute_chart(
+        kind, [float(r["y.sum"]) for r in rows],
+        None if kind == "c" else [float(r["n"]) for r in rows],
+        phases=[int(r["part"]) for r in rows], excluded=[r["include"] == "FALSE" for r in rows],
+        baseline_points=sum(r["baseline"] == "TRUE" for r in rows))
+    assert chart.rule_astronomical.tolist() == [r["sigma.signal"] == "TRUE" for r in rows]
 
 
 @pytest.mark.parametrize("lower, upper, target, direction, expected", [

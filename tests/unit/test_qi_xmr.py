@@ -9,7 +9,7 @@ import json
 import pytest
 from support.paths import FIXTURES
 
-from carepath.qi.xmr import xmr_limits
+from carepath.qi.xmr import moving_range_limits, xmr_limits
 
 VECTORS = FIXTURES / "qi_vectors"
 PTD = json.loads((VECTORS / "spc_ptd_xmr_rnorm20_seed123.json").read_text())
@@ -73,6 +73,22 @@ def test_qicharts2_i_chart_with_a_frozen_baseline():
         assert limits.mean == pytest.approx(float(row["cl"]), abs=1e-9)
         assert limits.lower_limit == pytest.approx(float(row["lcl"]), abs=1e-9)
         assert limits.upper_limit == pytest.approx(float(row["ucl"]), abs=1e-9)
+
+
+def test_qicharts2_moving_range_chart_with_a_frozen_baseline():
+    """The same 40 points as an MR chart: the centre is the average of the 19 ranges among the
+    first 20 points, the upper limit 3.267 of them; only the jump to point 39 is beyond it."""
+    with (VECTORS / "spc_qicharts2_mr_chart_montgomery_ex6.5_freeze20.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    limits = moving_range_limits([float(r["y.sum"]) for r in rows], baseline_points=20)
+    expected = [float(r["y"]) if r["y"] else float("nan") for r in rows]
+    assert limits.moving_ranges == pytest.approx(expected, abs=1e-9, nan_ok=True)
+    for row in rows:
+        assert limits.centre == pytest.approx(float(row["cl"]), abs=1e-9)
+        assert limits.lower_limit == pytest.approx(float(row["lcl"]), abs=1e-9)
+        assert limits.upper_limit == pytest.approx(float(row["ucl"]), abs=1e-9)
+    beyond = limits.moving_ranges > limits.upper_limit
+    assert beyond.tolist() == [r["sigma.signal"] == "TRUE" for r in rows]
 
 
 def test_too_few_values_is_an_error():

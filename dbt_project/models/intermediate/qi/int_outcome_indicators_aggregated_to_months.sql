@@ -1,8 +1,10 @@
 -- Grain: indicator x month x site, plus the network (is_network_total), in long form: responders
 -- among the baseline and follow-up pairs, and registry completeness. Both count in the month
 -- of the patient's first attended session (day 0), the month the registry's windows are
--- measured from; completeness only once the follow-up window has closed
--- (fct_registry_completeness says which patients are eligible).
+-- measured from. Completeness counts a month once every follow-up window of its patients has
+-- closed (fct_registry_completeness says who is eligible) and the site's outcome deliveries
+-- reach that far: while a site's outcomes file is late, its missing follow-ups are a delivery
+-- problem (the data-quality page shows it), not a gap in the registry.
 with registry as (
     select * from {{ ref('fct_outcome_registry') }}
 ),
@@ -13,6 +15,28 @@ pathway as (
 
 completeness as (
     select * from {{ ref('fct_registry_completeness') }}
+),
+
+outcomes as (
+    select * from {{ ref('stg_outcomes') }}
+),
+
+outcomes_reach as (
+    select
+        site_code,
+        max(cast(assessed_at as date)) as newest_outcome_date
+    from outcomes
+    group by site_code
+),
+
+delivered_completeness as (
+    select completeness.*
+    from completeness
+    inner join outcomes_reach on completeness.site_code = outcomes_reach.site_code
+    where
+        {{ dbt.dateadd('day', var('followup_window_end_day'),
+                       dbt.last_day('completeness.month_seen', 'month')) }}
+        <= outcomes_reach.newest_outcome_date
 ),
 
 pairs as (
@@ -33,7 +57,7 @@ final as (
                         numerator='sum(case when is_responder then 1 else 0 end)',
                         denominator='count(*)') }}
     union all
-    {{ indicator_by_month('completeness', 'prop_registry_complete', 'month_seen',
+    {{ indicator_by_month('delivered_completeness', 'prop_registry_complete', 'month_seen',
                         numerator='sum(patients_with_pair)',
                         denominator='sum(patients_eligible)') }}
 )
