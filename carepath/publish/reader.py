@@ -102,3 +102,30 @@ def rejected_files(published: Path) -> pd.DataFrame:
         select site_code, extract, source_file, reason, delivered_date
         from marts.fct_deliveries where status = 'rejected'
         order by delivered_date desc, source_file""")
+
+
+def bottlenecks(published: Path, limit: int = 10) -> pd.DataFrame:
+    """fct_bottlenecks: the strongest ranked findings (a stage's consequences are not ranked)."""
+    return _select(published, """
+        select rank_overall, site_code, indicator_id, indicator_label, finding_kind,
+               period_start, period_end, score, evidence
+        from marts.fct_bottlenecks
+        where rank_overall is not null
+        order by rank_overall
+        limit ?""", [limit])
+
+
+def spc_points(published: Path, site_code: str, indicator_id: str) -> pd.DataFrame:
+    """fct_spc_points of one site's chart of one indicator, in month order."""
+    return _select(published, """
+        select * from marts.fct_spc_points
+        where not is_network_total and site_code = ? and indicator_id = ?
+        order by indicator_month""", [site_code, indicator_id])
+
+
+def spc_summary(published: Path, site_code: str, indicator_id: str) -> pd.DataFrame:
+    """fct_spc_summary of one site's chart of one indicator: its icons."""
+    return _select(published, """
+        select * from marts.fct_spc_summary
+        where not is_network_total and site_code = ? and indicator_id = ?""",
+                   [site_code, indicator_id])

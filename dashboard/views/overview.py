@@ -5,6 +5,7 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 from components import percent, published_or_stop, read, table, whole
+from spc_charts import as_image, assurance_icon, spc_chart, variation_icon
 
 from carepath.publish import reader
 
@@ -18,6 +19,7 @@ stage_medians = read(published, reader.stage_latency_monthly)
 access = read(published, reader.access_monthly, "all")
 waiting = read(published, reader.waiting_now_by_site)
 longest = read(published, reader.longest_waiters)
+findings = read(published, reader.bottlenecks)
 published_at = read(published, reader.published_at)
 
 st.caption(f"Published {published_at:%Y-%m-%d %H:%M UTC}. Access wait = days on the RTT clock, "
@@ -55,6 +57,45 @@ table(
                                                                       format="percent"),
     },
 )
+
+st.subheader("Where care is held up")
+if findings.empty:
+    st.write("No bottleneck stands out: every site's charts show only common-cause variation, "
+             "and no site is worse than the others beyond the 99.8% limit.")
+else:
+    st.caption("The bottleneck finder's strongest findings: runs of months a site's XmR chart "
+               "flags as special cause of concern, and sites worse than the others beyond the "
+               "99.8% limit they set. Score: the evidence pooled over the months it spans.")
+    table(findings[["rank_overall", "site_code", "indicator_label", "period_start",
+                    "period_end", "score", "evidence"]], "bottlenecks", column_config={
+        "rank_overall": "Rank", "site_code": "Site", "indicator_label": "Indicator",
+        "period_start": st.column_config.DateColumn("From", format="YYYY-MM"),
+        "period_end": st.column_config.DateColumn("To", format="YYYY-MM"),
+        "score": st.column_config.NumberColumn("Score", format="%.1f"),
+        "evidence": st.column_config.TextColumn("Evidence", width="large"),
+    })
+    choice = st.selectbox(
+        "Open a finding's chart", findings.index,
+        format_func=lambda i: f"{findings.rank_overall[i]}. {findings.site_code[i]}: "
+                              f"{findings.indicator_label[i]}")
+    site, indicator = findings.site_code[choice], findings.indicator_id[choice]
+    points = read(published, reader.spc_points, site, indicator)
+    summary = read(published, reader.spc_summary, site, indicator)
+    if points.empty:
+        st.write(f"{site} has no monthly {findings.indicator_label[choice].lower()} to chart.")
+    else:
+        icons = [variation_icon(summary.variation_icon.iloc[0])]
+        if summary.assurance_icon.notna().iloc[0]:
+            icons.append(assurance_icon(summary.assurance_icon.iloc[0]))
+        st.markdown(" ".join(as_image(svg, label) for svg, label in icons)
+                    + "&nbsp; " + "; ".join(label for _, label in icons) + ".",
+                    unsafe_allow_html=True)
+        st.caption(f"{site}, {findings.indicator_label[choice]}: XmR chart, the mean and the "
+                   "process limits (2.66 average moving ranges) as lines; points coloured and "
+                   "shaped by Making Data Count's reading, the target dashed where there is one."
+                   + (" Fewer than 13 months: the limits are trial limits."
+                      if points.is_trial_limits.iloc[0] else ""))
+        st.altair_chart(spc_chart(points), width="stretch")
 
 st.subheader("Median days from receipt to triage, by month received")
 st.altair_chart(

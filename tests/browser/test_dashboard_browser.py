@@ -30,6 +30,13 @@ def test_browser_shows_the_published_referral_count(running_dashboard, tmp_path)
             value = metric.locator('[data-testid="stMetricValue"]').inner_text()
             assert value == expected
             page.get_by_text("Median days from receipt to triage").wait_for(timeout=30_000)
+            # The top finding's XmR chart is drawn, and its Making Data Count icon (an SVG
+            # data URI) decodes to an image in a real browser.
+            icon = page.locator('img[alt*="cause"]').first
+            icon.wait_for(timeout=30_000)
+            assert icon.evaluate("img => img.complete && img.naturalWidth") == 32
+            page.get_by_text(": XmR chart").wait_for(timeout=30_000)
+            assert page.locator(".vega-embed").count() == 3
             page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
         finally:
             browser.close()

@@ -12,12 +12,14 @@ import json
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+from support.dashboard_modules import load
 from support.paths import ROOT
 from support.recompute_marts import recompute_from_warehouse
 
 from carepath.publish import reader
 
 APP = str(ROOT / "dashboard" / "app.py")
+SPC_CHARTS = load("spc_charts")
 
 
 @pytest.fixture
@@ -88,6 +90,25 @@ def test_site_table_shows_the_planted_bottlenecks(app):
         sites["prop_sessions_did_not_attend"].max()
     assert sites.loc[planted["triage_backlog"], "median_days_receipt_to_triage"] == \
         sites["median_days_receipt_to_triage"].max()
+
+
+def test_bottlenecks_are_the_finders_ranked_findings_each_with_its_chart(app):
+    at, settings = app
+    findings = reader.bottlenecks(settings.published_path)
+    assert not findings.empty, "the demo's plants should give the finder something to rank"
+    shown = next(df.value for df in at.dataframe if "evidence" in df.value.columns)
+    assert shown.evidence.tolist() == findings.evidence.tolist()
+    assert shown.rank_overall.tolist() == list(range(1, len(findings) + 1))
+    for index in range(len(findings)):
+        at.selectbox[0].select_index(index).run()
+        assert not at.exception
+        site, indicator = findings.site_code[index], findings.indicator_id[index]
+        caption = next(c.value for c in at.caption if ": XmR chart" in c.value)
+        assert caption.startswith(f"{site}, {findings.indicator_label[index]}")
+        summary = reader.spc_summary(settings.published_path, site, indicator)
+        icons = next(m.value for m in at.markdown if "<img" in m.value)
+        _, label = SPC_CHARTS.variation_icon(summary.variation_icon.iloc[0])
+        assert f'alt="{label}"' in icons
 
 
 def test_without_published_marts_the_page_says_what_to_do(tmp_path, monkeypatch):
