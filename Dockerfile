@@ -18,3 +18,4 @@ COPY expectations ./expectations
 COPY mappings ./mappings
 COPY config ./config
 COPY dashboard ./dashboard
+COPY .streamlit ./.streamlit

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import streamlit as st
 
@@ -31,8 +32,16 @@ def _read(query: str, path: str, version: float, args: tuple) -> pd.DataFrame:
 
 def read(published: Path, query: Callable[..., pd.DataFrame], *args) -> pd.DataFrame:
     """`query` (a function of carepath.publish.reader) on the published copy, cached until the
-    copy is replaced."""
-    return _read(query.__name__, str(published), published.stat().st_mtime, args)
+    copy is replaced. A copy that cannot answer (damaged, or published by an older release
+    without a mart this page reads) ends the page with what to do, not a traceback."""
+    try:
+        return _read(query.__name__, str(published), published.stat().st_mtime, args)
+    except (duckdb.Error, OSError) as problem:
+        st.error("The published marts cannot be read: the file is damaged or was published by "
+                 "an older release. Run the pipeline again to publish a fresh copy "
+                 "(`carepath run --force-build`).")
+        st.caption(f"{type(problem).__name__}: {str(problem).splitlines()[0]}")
+        st.stop()
 
 
 def percent(value: float | None) -> str:

@@ -29,6 +29,9 @@ def test_browser_shows_the_published_referral_count(running_dashboard, tmp_path)
             metric.wait_for(timeout=60_000)
             value = metric.locator('[data-testid="stMetricValue"]').inner_text()
             assert value == expected
+            # Readers deploy nothing: Streamlit's Deploy button and developer menu are gone.
+            assert page.get_by_text("Deploy", exact=True).count() == 0
+            assert page.locator('[data-testid="stMainMenu"]').count() == 0
             page.get_by_text("Median days from receipt to triage").wait_for(timeout=30_000)
             # The top finding's XmR chart is drawn, and its Making Data Count icon (an SVG
             # data URI) decodes to an image in a real browser.

@@ -8,7 +8,9 @@ wrong column, or a mart that computed a wrong number, fails here.
 from __future__ import annotations
 
 import json
+import shutil
 
+import duckdb
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -117,6 +119,29 @@ def test_without_published_marts_the_page_says_what_to_do(tmp_path, monkeypatch)
     at.run()
     assert not at.exception
     assert "Run the pipeline" in at.warning[0].value
+
+
+@pytest.mark.parametrize("damage", ["garbage", "older_release"])
+def test_a_damaged_or_outdated_published_copy_gets_a_message_not_a_traceback(
+        pipeline_run, tmp_path, monkeypatch, damage):
+    settings, _ = pipeline_run
+    published = tmp_path / "published.duckdb"
+    if damage == "garbage":
+        published.write_bytes(b"not a database" * 100)
+    else:  # a copy without a mart the page reads, as an older release published it
+        shutil.copy(settings.published_path, published)
+        con = duckdb.connect(str(published))
+        con.execute("drop table marts.fct_bottlenecks")
+        con.close()
+    monkeypatch.setenv("CAREPATH_DATA_DIR", str(tmp_path))
+    for page in ("views/overview.py", "views/data_quality.py"):
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()
+        if page != "views/overview.py":
+            at.switch_page(page).run()
+        assert not at.exception
+        if damage == "garbage" or page == "views/overview.py":
+            assert "cannot be read" in at.error[0].value
 
 
 def test_data_quality_page_shows_deliveries_quarantine_and_gaps(app):
