@@ -81,7 +81,7 @@ def spc_chart(points: pd.DataFrame) -> alt.LayerChart:
                                         range=[s[2] for s in styles])),
         tooltip=[alt.Tooltip("indicator_month:T", title="Month", format="%b %Y"),
                  alt.Tooltip("value:Q", title="Value", format=value_format),
-                 alt.Tooltip("denominator:Q", title="Pathways behind it"),
+                 alt.Tooltip("denominator:Q", title="Counted over (n)"),
                  alt.Tooltip("variation_label:N", title="Variation"),
                  alt.Tooltip("why:N", title="Flagged as")],
     )

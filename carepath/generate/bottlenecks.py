@@ -26,8 +26,10 @@ class Kind:
 KINDS: tuple[Kind, ...] = (
     Kind("triage_backlog", 3, 0, ("stage_receipt_to_triage_median_days",),
          "referrals received in these months wait 18-40 more days for triage"),
-    Kind("high_dna_rate", 0, 0, ("prop_first_appointment_dna",),
-         "a first-appointment DNA rate of 24% against 7% elsewhere, all run long"),
+    Kind("high_dna_rate", 0, 0,
+         ("prop_first_appointment_dna", "prop_sessions_attended", "prop_programmes_completed"),
+         "a first-appointment DNA rate of 24% against 7% elsewhere, all run long; its patients "
+         "miss more programme sessions too"),
     Kind("capacity_shortfall", 5, 0,
          ("waiting_list_month_end", "access_wait_median_days", "access_wait_p90_days",
           "prop_seen_within_target"),

@@ -117,8 +117,10 @@ def monthly_indicators(marts: dict, seeds: dict, v: dict) -> dict[tuple, dict]:
              for k, _, p in referrals
              if p["first_appointment_status"] in ("attended", "did_not_attend")], _share)
 
+    settled_by = date.fromordinal(as_of.toordinal() - v["dropout_after_days_without_attendance"])
     ended = [(k[0], _month(r["dropout_date"] or r["discharged_date"] or r["planned_end_date"]), r)
              for k, r in marts["fct_adherence"].items() if r["programme_status"] != "in_progress"]
+    ended = [(s, m, r) for s, m, r in ended if _last_day(m) <= settled_by]
     out.add("prop_sessions_attended",
             [(s, m, (r["sessions_attended"], r["sessions_expected"])) for s, m, r in ended],
             _share)
@@ -131,7 +133,7 @@ def monthly_indicators(marts: dict, seeds: dict, v: dict) -> dict[tuple, dict]:
             [(site, _month(pathways[(site, rid)]["first_seen_date"]), (int(r["is_responder"]), 1))
              for (site, rid, _), r in marts["fct_outcome_registry"].items()
              if r["is_responder"] is not None], _share)
-    reach = context["newest_outcome_dates"]
+    reach = context["outcomes_reach"]
     out.add("prop_registry_complete",
             [(site, month, (r["patients_with_pair"], r["patients_eligible"]))
              for (site, month), r in marts["fct_registry_completeness"].items()
@@ -256,7 +258,8 @@ def spc_summary(points: dict) -> dict[tuple, dict]:
 
 
 def _assurance(last: dict) -> str | None:
-    if last["target_value"] is None or last["improvement_direction"] == "neutral":
+    if (last["target_value"] is None or last["improvement_direction"] == "neutral"
+            or last["lower_limit"] is None):
         return None
     return assurance(last["lower_limit"], last["upper_limit"], last["target_value"],
                      last["improvement_direction"])

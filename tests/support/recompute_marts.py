@@ -835,13 +835,25 @@ def site_performance(latency: dict, adherence_mart: dict, registry: dict,
 # Everything
 # --------------------------------------------------------------------------------------------
 
-def newest_outcome_dates(outcomes: dict) -> dict[str, date]:
-    newest: dict[str, date] = {}
-    for (site, _), row in outcomes.items():
-        when = as_date(row["assessed_at"])
-        if when is not None and (site not in newest or when > newest[site]):
-            newest[site] = when
-    return newest
+def outcomes_reach(loaded_files: list[dict]) -> dict[str, date]:
+    """How far each site's loaded outcome files reach (each file at its latest attempt, as
+    stg_loaded_files keeps it): the last day of the month its name covers, else its delivery."""
+    latest: dict[str, dict] = {}
+    for row in loaded_files:
+        kept = latest.get(row["source_file"])
+        if kept is None or row["delivery_id"] > kept["delivery_id"]:
+            latest[row["source_file"]] = row
+    reach: dict[str, date] = {}
+    for row in latest.values():
+        if row["extract"] != "outcomes" or row["status"] != "loaded":
+            continue
+        if row["data_period"]:
+            year, month = (int(x) for x in row["data_period"].split("-"))
+            end = month_end(date(year, month, 1))
+        else:
+            end = as_date(row["delivered_at"] or row["file_modified_at"])
+        reach[row["site_code"]] = max(reach.get(row["site_code"], end), end)
+    return reach
 
 
 def recompute(raw: dict, seeds: dict, dbt_vars: dict) -> dict[str, dict]:
@@ -881,7 +893,7 @@ def recompute(raw: dict, seeds: dict, dbt_vars: dict) -> dict[str, dict]:
         # for the test's non-triviality checks and diagnostics, not a mart
         "_context": {"as_of_date": as_of, "census_dates": census, "pathways": pathways,
                      "delays": delays, "scores": scores,
-                     "newest_outcome_dates": newest_outcome_dates(outcomes)},
+                     "outcomes_reach": outcomes_reach(raw.get("loaded_files", []))},
     }
     indicators = monthly_indicators(marts, seeds, dbt_vars)
     points = spc_points(indicators, dbt_vars)
@@ -901,6 +913,9 @@ def recompute_from_warehouse(settings) -> dict[str, dict]:
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
         raw = fetch_raw(con)
+        cursor = con.execute("select * from ops.loaded_files")
+        names = [d[0] for d in cursor.description]
+        raw["loaded_files"] = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     finally:
         con.close()
     project = settings.dbt_project_dir

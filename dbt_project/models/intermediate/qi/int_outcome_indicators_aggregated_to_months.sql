@@ -17,15 +17,23 @@ completeness as (
     select * from {{ ref('fct_registry_completeness') }}
 ),
 
-outcomes as (
-    select * from {{ ref('stg_outcomes') }}
+deliveries as (
+    select * from {{ ref('stg_loaded_files') }}
 ),
 
+-- How far a site's loaded outcome files reach: the last day of the newest month a file covers
+-- (its name's period), else its delivery date.
 outcomes_reach as (
     select
         site_code,
-        max(cast(assessed_at as date)) as newest_outcome_date
-    from outcomes
+        max(
+            coalesce(
+                cast({{ dbt.last_day("cast(data_period || '-01' as date)", 'month') }} as date),
+                cast(delivered_at as date)
+            )
+        ) as outcomes_reach_date
+    from deliveries
+    where extract = 'outcomes' and status = 'loaded'
     group by site_code
 ),
 
@@ -36,7 +44,7 @@ delivered_completeness as (
     where
         {{ dbt.dateadd('day', var('followup_window_end_day'),
                        dbt.last_day('completeness.month_seen', 'month')) }}
-        <= outcomes_reach.newest_outcome_date
+        <= outcomes_reach.outcomes_reach_date
 ),
 
 pairs as (

@@ -1,4 +1,5 @@
--- Grain: month x site, plus the network (is_network_total), in long form: the pathways waiting
+-- Grain: indicator x month x site, plus the network (is_network_total), in long form: the
+-- one indicator waiting_list_month_end, the pathways waiting
 -- at each month end (the census on the month's last day; an as-of date inside a month is a
 -- snapshot, not a month end, and is left out).
 with waiting as (

@@ -12,10 +12,14 @@
 --   for, and hides itself; judged against the rest, it cannot. Its effect is that z-score.
 -- Both scores are the evidence pooled over the months it spans: an episode's effect times the
 -- square root of its months, as the funnel's z already pools its months. One odd month weighs
--- less than a season.
--- A longer access wait (median, 90th percentile, or fewer seen within target) in the months a
--- pathway stage is flagged at the same site is that stage's consequence, not a bottleneck of
--- its own: it keeps its row, names the stage in explained_by_indicator_id, and is not ranked.
+-- less than a season. A site worse than the others must also be worse by the indicator's
+-- meaningful difference: with thousands of sessions, two points apart is significant but not
+-- a bottleneck.
+-- A longer access wait (median, 90th percentile, or fewer seen within target) from the months
+-- a stage on the RTT clock (receipt to triage, triage to offer, offer to first seen) is flagged
+-- at the same site to var bottleneck_consequence_months after them is that stage's
+-- consequence, not a bottleneck of its own: it keeps its row, names the stage in
+-- explained_by_indicator_id, and is not ranked. (Referral to receipt is before the clock.)
 -- The evidence says, in words, what the finding rests on: for a pathway stage, its share of the
 -- site's access wait in the same months; for the access wait and the waiting list, demand
 -- against capacity.
@@ -235,6 +239,7 @@ others_variance as (
 against_others as (
     select
         funnel.site_code,
+        thresholds.meaningful_difference,
         funnel.indicator_id,
         funnel.indicator_label,
         funnel.improvement_direction,
@@ -250,6 +255,7 @@ against_others as (
         on
             funnel.indicator_id = others_variance.indicator_id
             and funnel.site_code = others_variance.focus_site_code
+    left join thresholds on funnel.indicator_id = thresholds.indicator_id
 ),
 
 worse_than_others as (
@@ -269,8 +275,11 @@ worse_than_others as (
     from against_others
     -- 3.090232: the two-sided 99.8% limit.
     where
-        (improvement_direction = 'increase' and z_against_others < -3.090232)
-        or (improvement_direction = 'decrease' and z_against_others > 3.090232)
+        abs(proportion - others_proportion) >= coalesce(meaningful_difference, 0)
+        and (
+            (improvement_direction = 'increase' and z_against_others < -3.090232)
+            or (improvement_direction = 'decrease' and z_against_others > 3.090232)
+        )
 ),
 
 findings as (
@@ -320,7 +329,11 @@ described as (
         finding_months.referrals_received,
         finding_months.first_appointments,
         case
-            when findings.indicator_id like 'stage_%'
+            when
+                findings.indicator_id in (
+                    'stage_receipt_to_triage_median_days', 'stage_triage_to_offer_median_days',
+                    'stage_offer_to_first_seen_median_days'
+                )
                 then
                     finding_months.same_indicator_value
                     / nullif(finding_months.access_wait_median_days, 0)
@@ -336,7 +349,12 @@ described as (
 
 stage_findings as (
     select * from described
-    where finding_kind = 'spc_concern' and indicator_id like 'stage_%'
+    where
+        finding_kind = 'spc_concern'
+        and indicator_id in (
+            'stage_receipt_to_triage_median_days', 'stage_triage_to_offer_median_days',
+            'stage_offer_to_first_seen_median_days'
+        )
 ),
 
 explanations as (
@@ -353,8 +371,10 @@ explanations as (
     inner join stage_findings as cause
         on
             consequence.site_code = cause.site_code
-            and consequence.period_start <= cause.period_end
             and consequence.period_end >= cause.period_start
+            and consequence.period_start <= {{ dbt.dateadd(
+                'month', var('bottleneck_consequence_months'), 'cause.period_end'
+            ) }}
     where
         consequence.finding_kind = 'spc_concern'
         and consequence.indicator_id in (
@@ -414,7 +434,7 @@ final as (
                 || ' at the other sites; beyond the 99.8% limit they set'
         end
         || case
-            when indicator_id like 'stage_%' and share_of_access_wait is not null
+            when share_of_access_wait is not null
                 then
                     '; '
                     || cast(
@@ -426,7 +446,10 @@ final as (
         end
         || case
             when
-                indicator_id in ('waiting_list_month_end', 'access_wait_median_days')
+                indicator_id in (
+                    'waiting_list_month_end', 'access_wait_median_days',
+                    'stage_offer_to_first_seen_median_days'
+                )
                 and referrals_received is not null
                 then
                     '; demand '

@@ -49,7 +49,11 @@ final as (
             when 'special_cause_concern' then 'concern_' || latest.special_cause_side
         end as variation_icon,
         case
-            when latest.target_value is null or latest.improvement_direction = 'neutral'
+            -- A chart of one point has no limits to judge a target by.
+            when
+                latest.target_value is null
+                or latest.improvement_direction = 'neutral'
+                or latest.lower_limit is null
                 then null
             -- Read on the good side: for an indicator that should fall, the upper limit is the
             -- worst the process does and the lower limit the best.
