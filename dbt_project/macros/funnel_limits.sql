@@ -26,3 +26,24 @@
         asin(sqrt({{ target }})) + {{ side }} * {{ z }} * sqrt(1.0 / (4 * {{ n }}) + {{ tau2 }})
     ))), 2)
 {%- endmacro %}
+
+{#- Spiegelhalter's additive overdispersion (QSHC 2005;14:347), as FunnelPlotR computes it: the
+    square of a z-score winsorised to [low, high] (the 10th and 90th percentiles), whose mean
+    over the sites is phi ... -#}
+{% macro winsorised_square(z, low, high) -%}
+    greatest(least({{ z }}, {{ high }}), {{ low }}) * greatest(least({{ z }}, {{ high }}), {{ low }})
+{%- endmacro %}
+
+{#- ... and the between-site variance tau2 that phi beyond 1 implies for `sites` sites with
+    weights w = 1 / s^2 (0 when they vary no more than chance). -#}
+{% macro between_site_variance(sites, phi, sum_weights, sum_squared_weights) -%}
+    case
+        when {{ sites }} * {{ phi }} > {{ sites }} - 1
+            then greatest(
+                0,
+                ({{ sites }} * {{ phi }} - ({{ sites }} - 1))
+                / nullif({{ sum_weights }} - {{ sum_squared_weights }} / {{ sum_weights }}, 0)
+            )
+        else 0
+    end
+{%- endmacro %}

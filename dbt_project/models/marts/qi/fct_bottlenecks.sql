@@ -23,6 +23,9 @@
 -- The evidence says, in words, what the finding rests on: for a pathway stage, its share of the
 -- site's access wait in the same months; for the access wait and the waiting list, demand
 -- against capacity.
+{#- The stages on the RTT clock (referral to receipt is before it). -#}
+{%- set clock_stages = "('stage_receipt_to_triage_median_days', "
+    ~ "'stage_triage_to_offer_median_days', 'stage_offer_to_first_seen_median_days')" %}
 with points as (
     select * from {{ ref('fct_spc_points') }}
     where not is_network_total
@@ -204,10 +207,8 @@ others_dispersion as (
         others_z.focus_site_code,
         max(others_z.others_proportion) as others_proportion,
         max(others_z.other_sites) as other_sites,
-        avg(
-            greatest(least(others_z.z_score, others_bounds.z_high), others_bounds.z_low)
-            * greatest(least(others_z.z_score, others_bounds.z_high), others_bounds.z_low)
-        ) as phi,
+        avg({{ winsorised_square('others_z.z_score', 'others_bounds.z_low',
+                                 'others_bounds.z_high') }}) as phi,
         sum(4 * others_z.denominator) as sum_weights,
         sum(16 * others_z.denominator * others_z.denominator) as sum_squared_weights
     from others_z
@@ -223,15 +224,8 @@ others_variance as (
         indicator_id,
         focus_site_code,
         others_proportion,
-        case
-            when other_sites * phi > other_sites - 1
-                then greatest(
-                    0,
-                    (other_sites * phi - (other_sites - 1))
-                    / nullif(sum_weights - sum_squared_weights / sum_weights, 0)
-                )
-            else 0
-        end as tau2
+        {{ between_site_variance('other_sites', 'phi', 'sum_weights',
+                                 'sum_squared_weights') }} as tau2
     from others_dispersion
     where other_sites >= 2
 ),
@@ -330,10 +324,7 @@ described as (
         finding_months.first_appointments,
         case
             when
-                findings.indicator_id in (
-                    'stage_receipt_to_triage_median_days', 'stage_triage_to_offer_median_days',
-                    'stage_offer_to_first_seen_median_days'
-                )
+                findings.indicator_id in {{ clock_stages }}
                 then
                     finding_months.same_indicator_value
                     / nullif(finding_months.access_wait_median_days, 0)
@@ -351,10 +342,7 @@ stage_findings as (
     select * from described
     where
         finding_kind = 'spc_concern'
-        and indicator_id in (
-            'stage_receipt_to_triage_median_days', 'stage_triage_to_offer_median_days',
-            'stage_offer_to_first_seen_median_days'
-        )
+        and indicator_id in {{ clock_stages }}
 ),
 
 explanations as (

@@ -84,10 +84,8 @@ winsor_bounds as (
 dispersion as (
     select
         z_scores.indicator_id,
-        avg(
-            greatest(least(z_scores.z_score, winsor_bounds.z_high), winsor_bounds.z_low)
-            * greatest(least(z_scores.z_score, winsor_bounds.z_high), winsor_bounds.z_low)
-        ) as phi,
+        avg({{ winsorised_square('z_scores.z_score', 'winsor_bounds.z_low',
+                                 'winsor_bounds.z_high') }}) as phi,
         -- The weights are 1 / s^2 = 4n (s = 1 / (2 sqrt(n)) on the arcsine scale).
         sum(4 * z_scores.denominator) as sum_weights,
         sum(16 * z_scores.denominator * z_scores.denominator) as sum_squared_weights,
@@ -101,15 +99,8 @@ between_site_variance as (
     select
         indicator_id,
         phi,
-        case
-            when sites_compared * phi > sites_compared - 1
-                then greatest(
-                    0,
-                    (sites_compared * phi - (sites_compared - 1))
-                    / nullif(sum_weights - sum_squared_weights / sum_weights, 0)
-                )
-            else 0
-        end as tau2
+        {{ between_site_variance('sites_compared', 'phi', 'sum_weights',
+                                 'sum_squared_weights') }} as tau2
     from dispersion
 ),
 
