@@ -12,7 +12,10 @@ about 21 M session rows), on the project's own generated data set (cached like l
 * an incremental run after one new day of deliveries (one extra sessions file per site, about
   1/30 of a month), the same three steps;
 * a run with nothing new (`carepath run`: load finds nothing, the build is skipped);
-* every query the dashboard makes on the published copy, timed in one process (best of 3).
+* every query the dashboard makes on the published copy, timed in one process (best of 3);
+* at the smallest scale, the same full run through Airflow (`airflow dags test
+  carepath_pipeline` on a fresh data folder): its wall time, each task's own duration from
+  Airflow's records, and what Airflow adds around them.
 
 Each step's wall time is the whole process (interpreter start and imports included); peak RSS
 is the process's own or its children's (dbt runs as a child of the build step), whichever is
@@ -29,9 +32,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import sqlite3
+import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,6 +103,8 @@ print("LOAD_GATE_RESULT " + json.dumps({"query_ms": timings, **_peak_rss_kib()})
 """
 
 STEPS = ("load", "build", "publish")
+AIRFLOW = Path(sys.executable).parent / "airflow"
+DAG_ID = "carepath_pipeline"
 
 
 @dataclass
@@ -134,6 +143,20 @@ class ScaleResult:
     nothing_new: RunResult
     query_ms: dict[str, float]
     dbt_nodes: dict[str, DbtNodes]  # by run name: full run, one new day
+    airflow: AirflowRun | None = None
+
+
+@dataclass
+class AirflowRun:
+    """A full run through `airflow dags test`: its wall time and its tasks' own durations as
+    Airflow recorded them (the rest is Airflow: start-up, parsing the DAG, scheduling, XCom)."""
+
+    wall_s: float
+    task_s: dict[str, float]
+
+    @property
+    def around_tasks_s(self) -> float:
+        return self.wall_s - sum(self.task_s.values())
 
 
 def run_step(step: str, data_dir: Path) -> StepResult:
@@ -178,7 +201,37 @@ def dbt_nodes(data_dir: Path) -> DbtNodes:
         slowest=sorted(timed, key=lambda t: -t[1])[:SLOWEST_DBT_NODES])
 
 
-def benchmark_scale(scale: float, workdir: Path, keep: bool) -> ScaleResult:
+def run_through_airflow(landing_cache: Path, run_dir: Path) -> AirflowRun:
+    """The full run as Airflow runs it: a throwaway Airflow home (its metadata database is
+    migrated first, untimed), then `airflow dags test` on a fresh data folder, timed whole."""
+    home = run_dir / "airflow_home"
+    home.mkdir()
+    data_dir = lg.prepare_data_dir(landing_cache, run_dir / "airflow_run")
+    env = {**os.environ, "AIRFLOW_HOME": str(home),
+           "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_DIR / "dags"),
+           "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "CAREPATH_TASK_RETRIES": "0",
+           "CAREPATH_DATA_DIR": str(data_dir), "CAREPATH_SETTLE_SECONDS": "0"}
+    subprocess.run([str(AIRFLOW), "db", "migrate"], env=env, check=True, capture_output=True)
+    lg.progress("  full run through airflow dags test")
+    started = time.perf_counter()
+    done = subprocess.run([str(AIRFLOW), "dags", "test", DAG_ID], env=env, cwd=run_dir,
+                          capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        tail = "\n".join((done.stderr or done.stdout).splitlines()[-30:])
+        raise RuntimeError(f"airflow dags test failed (exit {done.returncode}):\n{tail}")
+    con = sqlite3.connect(home / "airflow.db")
+    try:
+        tasks = dict(con.execute("select task_id, coalesce(duration, 0) from task_instance "
+                                 "where dag_id = ?", [DAG_ID]).fetchall())
+    finally:
+        con.close()
+    lg.progress(f"    {wall:.2f} s, tasks {sum(tasks.values()):.2f} s")
+    return AirflowRun(wall, tasks)
+
+
+def benchmark_scale(scale: float, workdir: Path, keep: bool,
+                    through_airflow: bool = False) -> ScaleResult:
     lg.progress(f"== scale {scale:g}")
     landing_cache = lg.generated_landing(workdir, scale, lg.SEED)
     mappings = lg.site_mappings()
@@ -197,6 +250,7 @@ def benchmark_scale(scale: float, workdir: Path, keep: bool) -> ScaleResult:
         nothing = run_steps(f"nothing new @ scale {scale:g}", data_dir, steps=("run",))
         lg.progress("  dashboard queries")
         _, queries = lg.run_child(QUERIES_CHILD, [str(data_dir / "published.duckdb")], run_dir)
+        airflow = run_through_airflow(landing_cache, run_dir) if through_airflow else None
     finally:
         if keep:
             lg.progress(f"  kept {run_dir}")
@@ -204,7 +258,8 @@ def benchmark_scale(scale: float, workdir: Path, keep: bool) -> ScaleResult:
             shutil.rmtree(run_dir, ignore_errors=True)
     return ScaleResult(scale, floor.details["rows_by_extract"],
                        sum(len(p) for p in groups.values()), floor.wall_s, floor.peak_rss_kib,
-                       full, new_day, new_day_rows, nothing, queries["query_ms"], nodes)
+                       full, new_day, new_day_rows, nothing, queries["query_ms"], nodes,
+                       airflow)
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -284,6 +339,25 @@ def detail_lines(results: list[ScaleResult]) -> list[str]:
     return lines
 
 
+def airflow_lines(results: list[ScaleResult]) -> list[str]:
+    lines = []
+    for r in results:
+        if r.airflow is None:
+            continue
+        run = r.airflow
+        tasks = "; ".join(f"{task} {seconds:.1f} s" for task, seconds in run.task_s.items())
+        lines += [
+            f"- scale {r.scale:g}, full run: {run.wall_s:.1f} s through `airflow dags test "
+            f"{DAG_ID}` against {r.full.wall_s:.1f} s for the same steps as plain processes.",
+            f"  - the tasks' own time, as Airflow recorded it: {tasks} "
+            f"({sum(run.task_s.values()):.1f} s in all);",
+            f"  - Airflow around them (starting the CLI, parsing the DAG, scheduling the tasks, "
+            f"passing results): {run.around_tasks_s:.1f} s, "
+            f"{run.around_tasks_s / run.wall_s:.0%} of the run.",
+        ]
+    return lines
+
+
 def render_report(results: list[ScaleResult], info: list[tuple[str, str]]) -> str:
     lines = ["# Pipeline benchmark at network scale", ""]
     lines += [f"- {key}: {value}" for key, value in info]
@@ -294,6 +368,9 @@ def render_report(results: list[ScaleResult], info: list[tuple[str, str]]) -> st
               f"{lg.FLOOR_RUNS}). ratio to floor: the full run's total over the floor. "
               "nothing new: `carepath run` in one process."]
     lines += ["", "## Targets", ""] + target_lines(results)
+    airflow = airflow_lines(results)
+    if airflow:
+        lines += ["", "## Through Airflow", ""] + airflow
     lines += ["", "## Details", ""] + detail_lines(results)
     return "\n".join(lines) + "\n"
 
@@ -315,11 +392,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, default=DEFAULT_REPORT,
                         help=f"markdown report (default {DEFAULT_REPORT.relative_to(REPO_DIR)})")
     parser.add_argument("--keep", action="store_true", help="keep each run's data folder")
+    parser.add_argument("--no-airflow", action="store_true",
+                        help="skip the full run through Airflow at the smallest scale")
     args = parser.parse_args(argv)
 
     workdir = args.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
-    results = [benchmark_scale(scale, workdir, args.keep) for scale in args.scales]
+    smallest = min(args.scales)
+    results = [benchmark_scale(scale, workdir, args.keep,
+                               through_airflow=scale == smallest and not args.no_airflow)
+               for scale in args.scales]
     report = render_report(results, lg.machine_info())
     print(report)
     args.report.parent.mkdir(parents=True, exist_ok=True)

@@ -1,13 +1,15 @@
 """Incremental dbt builds give exactly what a full refresh gives on the same data.
 
-The staging models, and the intermediate models that summarise sessions per referral, are
-incremental: each build recomputes only the records (or referrals) that rows loaded since the
-previous build touched. Here a network's files arrive month by month with a build after each
-month, then a corrected referral is resent, an older version of it arrives late (and must not
-win), a session for an old referral arrives months late, a corrected session moves from one
-referral to another (the one it left must lose it), and a referral arrives after its sessions.
-Every staging, intermediate and mart row must then equal a `dbt build --full-refresh` of the
-same warehouse.
+The staging models, the intermediate models that summarise sessions per referral, and the
+outcome side (scored questionnaires, scored measures, registry pairs) are incremental: each
+build recomputes only the records (or referrals) that rows loaded since the previous build
+touched. Here a network's files arrive month by month with a build after each month, then a
+corrected referral is resent, an older version of it arrives late (and must not win), a session
+for an old referral arrives months late, a corrected session moves from one referral to another
+(the one it left must lose it), a referral arrives after its sessions, a questionnaire is
+corrected to a plain total (its scales must go), and a corrected measure moves to another
+referral, leaving the first with none (its registry rows must go). Every staging, intermediate
+and mart row must then equal a `dbt build --full-refresh` of the same warehouse.
 """
 
 from __future__ import annotations
@@ -30,7 +32,11 @@ INCREMENTAL_MODELS = [
     ("intermediate", "int_referrals_with_rtt_clock"),
     ("intermediate", "int_programme_sessions_aggregated_to_referrals"),
     ("intermediate", "int_waiting_cancellations_aggregated_to_referrals"),
+    ("intermediate", "int_questionnaire_items_scored_to_scales"),
+    ("intermediate", "int_outcomes_scored"),
+    ("intermediate", "int_outcome_measures_paired_to_referrals"),
 ]
+NTX_ITEMS = "0;1;2;3;4;0;1;2;3;4;0"
 
 
 def _snapshot(warehouse: Path) -> dict[str, list[tuple]]:
@@ -71,6 +77,22 @@ def _programme_sessions(warehouse: Path) -> dict[str, int]:
         con.close()
 
 
+def _outcome_rows(warehouse: Path) -> tuple[set[str], set[tuple[str, str]]]:
+    """Test measures with scored scales, and (referral, instrument) registry pairs of test
+    referrals, as the build left them."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        scored = {row[0] for row in con.execute(
+            "select measure_id from intermediate.int_questionnaire_items_scored_to_scales "
+            "where measure_id like 'T-%'").fetchall()}
+        pairs = set(con.execute(
+            "select referral_id, instrument from marts.fct_outcome_registry "
+            "where referral_id like 'T-%'").fetchall())
+        return scored, pairs
+    finally:
+        con.close()
+
+
 def test_incremental_builds_equal_a_full_refresh(tmp_path, monkeypatch):
     monkeypatch.setenv("CAREPATH_PSEUDONYM_KEY", "incremental-test-key-0123456789abcdef")
     generated = tmp_path / "generated"
@@ -92,9 +114,17 @@ def test_incremental_builds_equal_a_full_refresh(tmp_path, monkeypatch):
     write_rows(landing, "ASH", "sessions", "ASH_sessions_2026-03.csv",
                [{"session_id": "T-R1-S001"}, {"session_id": "T-R2-S001", "referral_id": "T-R2"},
                 {"session_id": "T-R3-S001", "referral_id": "T-R3"}])
+    write_rows(landing, "ASH", "outcomes", "ASH_outcomes_2026-03.csv",
+               [{"measure_id": "T-M1"},
+                {"measure_id": "T-M2", "referral_id": "T-R2", "instrument": "fact_gog_ntx",
+                 "value": "24", "item_responses": NTX_ITEMS},
+                {"measure_id": "T-M3", "referral_id": "T-R2"}])
     assert run_pipeline(settings).ok
     programme = _programme_sessions(settings.warehouse_path)
     assert programme["T-R2"] == 1 and "T-R3" not in programme
+    scored, pairs = _outcome_rows(settings.warehouse_path)
+    assert scored == {"T-M2"}
+    assert pairs == {("T-R1", "tug"), ("T-R2", "tug"), ("T-R2", "fact_gog_ntx")}
     # A correction: the later delivery says T-R2 is urgent ...
     write_rows(landing, "ASH", "referrals", "ASH_referrals_2026-11.csv",
                [{"referral_id": "T-R2", "priority": "urgent"}])
@@ -103,6 +133,13 @@ def test_incremental_builds_equal_a_full_refresh(tmp_path, monkeypatch):
                [{"session_id": "T-R2-S001", "referral_id": "T-R1"}])
     write_rows(landing, "ASH", "referrals", "ASH_referrals_2026-10.csv",
                [{"referral_id": "T-R3", "first_seen_at": ""}])
+    # The questionnaire is corrected to a plain total, and both of T-R2's measures belonged
+    # to T-R1: T-R2 is left with none.
+    write_rows(landing, "ASH", "outcomes", "ASH_outcomes_2026-11.csv",
+               [{"measure_id": "T-M2", "referral_id": "T-R1", "instrument": "fact_gog_ntx",
+                 "value": "20", "item_responses": ""},
+                {"measure_id": "T-M3", "referral_id": "T-R1",
+                 "assessed_at": "2026-03-21T10:00:00"}])
     assert run_pipeline(settings).ok
     # ... an older delivery of it, arriving last, must not undo that; and a session of March
     # arrives months late.
@@ -110,6 +147,8 @@ def test_incremental_builds_equal_a_full_refresh(tmp_path, monkeypatch):
                [{"referral_id": "T-R2", "priority": "routine"}])
     write_rows(landing, "ASH", "sessions", "ASH_sessions_2026-12.csv",
                [{"session_id": "T-R1-S002", "scheduled_at": "2026-03-27T09:30:00"}])
+    write_rows(landing, "ASH", "outcomes", "ASH_outcomes_2026-02.csv",
+               [{"measure_id": "T-M3", "referral_id": "T-R2"}])
     summary = run_pipeline(settings)
     assert summary.ok, summary.render()
 
@@ -125,6 +164,10 @@ def test_incremental_builds_equal_a_full_refresh(tmp_path, monkeypatch):
     assert programme["T-R1"] == 3, "the moved session and the late one count for T-R1"
     assert programme["T-R2"] == 0, "T-R2 must lose the session that moved away"
     assert programme["T-R3"] == 1, "a referral arriving after its session counts it"
+    scored, pairs = _outcome_rows(settings.warehouse_path)
+    assert scored == set(), "a questionnaire corrected to a plain total has no scales"
+    assert pairs == {("T-R1", "tug"), ("T-R1", "fact_gog_ntx")}, \
+        "T-R2 must lose the registry rows of the measures that moved away"
 
     report = run_dbt(settings, "build", "--full-refresh", echo=False)
     assert report.success, report.failures

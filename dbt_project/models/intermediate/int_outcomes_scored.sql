@@ -2,8 +2,20 @@
 -- A questionnaire sent item by item is scored here by its published rule and that score is
 -- used; the site's reported total is kept, and flagged when it disagrees by more than var
 -- reported_score_tolerance (or is given where the rules say the score is missing).
+-- Incremental: a build rescores only the measures loaded since the previous build; every
+-- measure has a row, so delete+insert replaces each one whole. Their scales were rescored in
+-- this build with the same loaded_at, so the same watermark selects them.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['site_code', 'measure_id'],
+) }}
+
+{% set watermark = incremental_watermark('loaded_at') %}
+
 with outcomes as (
     select * from {{ ref('stg_outcomes') }}
+    where {{ after_watermark('loaded_at', watermark) }}
 ),
 
 scored as (
@@ -13,7 +25,7 @@ scored as (
         items_answered,
         scale_score
     from {{ ref('int_questionnaire_items_scored_to_scales') }}
-    where is_registry_scale
+    where is_registry_scale and {{ after_watermark('loaded_at', watermark) }}
 ),
 
 final as (
@@ -35,7 +47,8 @@ final as (
             when outcomes.item_responses is null or outcomes.value is null then false
             when scored.scale_score is null then true
             else abs(outcomes.value - scored.scale_score) > {{ var('reported_score_tolerance') }}
-        end as is_reported_value_disagreeing
+        end as is_reported_value_disagreeing,
+        outcomes.loaded_at
     from outcomes
     left join scored
         on outcomes.site_code = scored.site_code and outcomes.measure_id = scored.measure_id

@@ -3,14 +3,28 @@
 --   prorated_sum  (FACT/GOG-Ntx): items reverse-scored where marked, sum x items / answered;
 --   linear_0_100  (EORTC): (mean of answered items - item min) / item range x 100;
 -- and left missing when fewer than the scale's minimum items were answered.
+-- Incremental: a build rescores only the measures loaded since the previous build (macro
+-- outcome_measures_touched_since). A correction may drop a measure's items, leaving it no
+-- scales, so the touched measures' rows are deleted first and their new rows appended
+-- (macro delete_touched_keys).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_touched_keys(['site_code', 'measure_id'],
+        outcome_measures_touched_since(incremental_watermark('loaded_at'))) }}",
+) }}
+
 with measures as (
     select
         site_code,
         measure_id,
         instrument,
-        item_responses
+        item_responses,
+        loaded_at
     from {{ ref('stg_outcomes') }}
-    where item_responses is not null
+    where
+        item_responses is not null
+        and {{ after_watermark('loaded_at', incremental_watermark('loaded_at')) }}
 ),
 
 items as (
@@ -25,6 +39,7 @@ responses as (
     select
         measures.site_code,
         measures.measure_id,
+        measures.loaded_at,
         items.instrument,
         items.scale,
         items.item_min,
@@ -56,7 +71,8 @@ per_scale as (
         max(item_max) as item_max,
         count(item_score) as items_answered,
         sum(item_score) as item_score_sum,
-        avg(cast(item_score as {{ type_double() }})) as item_score_mean
+        avg(cast(item_score as {{ type_double() }})) as item_score_mean,
+        max(loaded_at) as loaded_at
     from item_scores
     group by site_code, measure_id, instrument, scale
 ),
@@ -80,7 +96,8 @@ final as (
                 then
                     (per_scale.item_score_mean - per_scale.item_min)
                     / (per_scale.item_max - per_scale.item_min) * 100
-        end as scale_score
+        end as scale_score,
+        per_scale.loaded_at
     from per_scale
     inner join scales
         on per_scale.instrument = scales.instrument and per_scale.scale = scales.scale
