@@ -24,7 +24,7 @@ export AIRFLOW_HOME := $(abspath .airflow)
 export AIRFLOW__CORE__DAGS_FOLDER := $(abspath dags)
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: help env demo pipeline dashboard lint test browser bench bench-load clean
+.PHONY: help env demo pipeline dashboard lint test browser bench bench-load bench-dashboard clean
 
 help:
 	@echo "make demo   - set up, generate demo data, run the pipeline through Airflow, serve the dashboard on :$(PORT)"
@@ -32,6 +32,7 @@ help:
 	@echo "make test   - set up, lint, and run the whole test suite"
 	@echo "make bench - measure the whole pipeline at scales 1, 10 and 100 (an hour)"
 	@echo "make bench-load - measure load and gate at 1 M and 10 M session rows (minutes)"
+	@echo "make bench-dashboard - time every dashboard page's render at demo scale (minutes)"
 	@echo "make clean  - remove generated data, the Airflow home and the environments"
 
 $(UV):
@@ -85,6 +86,11 @@ bench: env
 
 # Load and gate at 1 M and 10 M session rows against DuckDB reading the same files: a
 # measurement, not a test (it takes minutes); writes benchmarks/load_gate_report.md.
+# Each dashboard page's render time at demo scale (AppTest, no browser), against 2 s a page;
+# writes benchmarks/dashboard_render_report.md.
+bench-dashboard: env
+	$(BIN)/python benchmarks/dashboard_render.py
+
 bench-load: env
 	CAREPATH_SETTLE_SECONDS=0 $(BIN)/python benchmarks/load_gate.py
 

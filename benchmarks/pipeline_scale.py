@@ -89,9 +89,11 @@ from pathlib import Path
 from carepath.publish import reader
 published = Path(sys.argv[1])
 timings = {}
-for name in ("published_at", "site_performance", "stage_latency_monthly", "access_monthly",
-             "waiting_now_by_site", "longest_waiters", "disagreeing_questionnaire_totals",
-             "delivery_status", "quarantine_rules", "rejected_files"):
+for name in ("published_at", "filter_options", "site_performance", "spc_summaries",
+             "indicators", "bottlenecks", "waiting_list_monthly", "waiting_now_by_site",
+             "longest_waiters", "referrals", "registry_completeness",
+             "disagreeing_questionnaire_totals", "delivery_status", "quarantine_rules",
+             "rejected_files"):
     query = getattr(reader, name)
     runs = []
     for _ in range(3):

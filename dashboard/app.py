@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import streamlit as st
+from components import published_path
+from filters import sidebar
 
 st.set_page_config(page_title="carepath", page_icon=":material/route:", layout="wide")
 # Streamlit's own CSV export writes cells as they are, so a site's `=HYPERLINK(...)` would run in
@@ -10,7 +12,22 @@ st.set_page_config(page_title="carepath", page_icon=":material/route:", layout="
 st.set_option("client.disableDataExport", True)
 
 navigation = st.navigation([
-    st.Page("views/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page("views/data_quality.py", title="Data quality", icon=":material/rule:"),
+    st.Page("views/overview.py", title="Overview", icon=":material/dashboard:",
+            url_path="overview", default=True),
+    st.Page("views/bottlenecks.py", title="Bottlenecks", icon=":material/report:",
+            url_path="bottlenecks"),
+    st.Page("views/referral_pathway.py", title="Referral pathway", icon=":material/route:",
+            url_path="referral-pathway"),
+    st.Page("views/waiting_list.py", title="Waiting list", icon=":material/schedule:",
+            url_path="waiting-list"),
+    st.Page("views/adherence.py", title="Adherence", icon=":material/directions_run:",
+            url_path="adherence"),
+    st.Page("views/outcomes.py", title="Outcomes", icon=":material/monitoring:",
+            url_path="outcomes"),
+    st.Page("views/data_quality.py", title="Data quality", icon=":material/rule:",
+            url_path="data-quality"),
 ])
+# The filters are the entrypoint's widgets, so every page shares them (and the URL keeps them).
+if published_path().exists():
+    sidebar(published_path())
 navigation.run()

@@ -15,9 +15,14 @@ from carepath.publish.csv_export import formula_safe_csv
 from carepath.settings import load_settings
 
 
+def published_path() -> Path:
+    """Where the published copy is (it may not exist yet)."""
+    return load_settings().published_path
+
+
 def published_or_stop() -> Path:
     """The published copy; when there is none yet, say what to do and end the page here."""
-    published = load_settings().published_path
+    published = published_path()
     if not published.exists():
         st.warning("No published marts yet. Run the pipeline (`make demo` or `carepath run`).")
         st.stop()
@@ -66,6 +71,10 @@ def table(frame: pd.DataFrame, name: str, column_config: dict | None = None) -> 
     The download is formula-safe (carepath.publish.csv_export); Streamlit's own export button,
     which is not, is switched off in app.py."""
     column_config = column_config or {}
+    # An empty text cell is blank on screen and in the download, never "None".
+    text = [c for c in frame.select_dtypes(include="object").columns
+            if frame[c].dropna().map(lambda v: isinstance(v, str)).all()]
+    frame = frame.fillna({c: "" for c in text})
     st.dataframe(frame, hide_index=True, column_config=column_config)
     shown = frame.rename(columns={c: _header(c, column_config.get(c)) for c in frame.columns})
     st.download_button("Download CSV", data=formula_safe_csv(shown), file_name=f"{name}.csv",

@@ -141,7 +141,8 @@ def assurance_icon(icon: str) -> tuple[str, str]:
     return _svg(fill, glyph, label), label
 
 
-def as_image(svg: str, label: str) -> str:
+def as_image(svg: str, label: str, size: int = 32) -> str:
     """An <img> of the SVG, for st.markdown: the SVG is the module's own, never data."""
     encoded = base64.b64encode(svg.encode()).decode()
-    return f'<img src="data:image/svg+xml;base64,{encoded}" alt="{label}" width="32" height="32">'
+    return (f'<img src="data:image/svg+xml;base64,{encoded}" alt="{label}" title="{label}" '
+            f'width="{size}" height="{size}">')

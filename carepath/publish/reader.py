@@ -7,6 +7,8 @@ never compute a number. The README's metric table names the mart behind each fig
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +18,46 @@ from carepath.warehouse import open_read_only
 
 class NotPublishedYet(FileNotFoundError):
     pass
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a reader chose to look at: sites, a period of whole months (first days), and
+    referral priorities, reasons and target services. Empty means every one; a query applies
+    the parts that its mart has a column for."""
+
+    sites: tuple[str, ...] = ()
+    month_from: date | None = None
+    month_to: date | None = None
+    priorities: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+
+    def where(self, site: str | None = None, month: str | None = None,
+              priority: str | None = None, reason: str | None = None,
+              service: str | None = None) -> tuple[str, list]:
+        """A parameterised SQL condition on the named columns (`month` a date column; the
+        period takes in every day of its last month), and its parameters."""
+        clauses, params = ["true"], []
+        for column, values in ((site, self.sites), (priority, self.priorities),
+                               (reason, self.reasons), (service, self.services)):
+            if column and values:
+                clauses.append(f"{column} in ({', '.join('?' * len(values))})")
+                params += list(values)
+        if month and self.month_from:
+            clauses.append(f"{month} >= ?")
+            params.append(self.month_from)
+        if month and self.month_to:
+            clauses.append(f"{month} < ?")
+            params.append(_next_month(self.month_to))
+        return " and ".join(clauses), params
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+EVERYTHING = Selection()
 
 
 def _select(published: Path, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -32,100 +74,198 @@ def published_at(published: Path) -> pd.Timestamp | None:
     return None if rows.empty else rows.published_at.iloc[0]
 
 
-def site_performance(published: Path) -> pd.DataFrame:
-    """fct_site_performance: the network row first, then the sites in code order."""
+def filter_options(published: Path) -> pd.DataFrame:
+    """What a reader can choose from (dimension, value): the sites, the months on record
+    (referrals received, judged monthly indicators), and the priorities, referral reasons and
+    target services on record."""
     return _select(published, """
+        select 'site' as dimension, site_code as value from marts.fct_site_performance
+        where not is_network_total
+        union all
+        select distinct 'month', strftime(received_month, '%Y-%m')
+        from marts.fct_referral_latency
+        where received_month is not null
+        union
+        select distinct 'month', strftime(indicator_month, '%Y-%m')
+        from marts.fct_monthly_indicators
+        union all
+        select distinct 'priority', priority from marts.fct_referral_latency
+        union all
+        select distinct 'reason', referral_reason from marts.fct_referral_latency
+        where referral_reason is not null
+        union all
+        select distinct 'service', target_service from marts.fct_referral_latency
+        where target_service is not null
+        order by dimension, value""")
+
+
+def site_performance(published: Path, selection: Selection = EVERYTHING) -> pd.DataFrame:
+    """fct_site_performance: the network row first, then the chosen sites in code order."""
+    where, params = selection.where(site="site_code")
+    return _select(published, f"""
         select * from marts.fct_site_performance
-        order by is_network_total desc, site_code""")
+        where is_network_total or ({where})
+        order by is_network_total desc, site_code""", params)
 
 
-def stage_latency_monthly(published: Path) -> pd.DataFrame:
-    return _select(published, """
-        select * from marts.fct_stage_latency_monthly order by site_code, received_month""")
+def waiting_list_monthly(published: Path, selection: Selection = EVERYTHING) -> pd.DataFrame:
+    """fct_waiting_list_monthly: each month-end census by site and priority."""
+    where, params = selection.where(site="site_code", month="census_date",
+                                    priority="priority")
+    return _select(published, f"""
+        select * from marts.fct_waiting_list_monthly where {where}
+        order by census_date, site_code, priority""", params)
 
 
-def access_monthly(published: Path, priority: str = "all") -> pd.DataFrame:
-    """fct_access_monthly for one priority ('all': both together)."""
-    return _select(published, """
-        select * from marts.fct_access_monthly where priority = ?
-        order by site_code, month_seen""", [priority])
-
-
-def waiting_now_by_site(published: Path) -> pd.DataFrame:
+def waiting_now_by_site(published: Path, selection: Selection = EVERYTHING) -> pd.DataFrame:
     """The newest census of fct_waiting_list_monthly: who waits at each site, by priority."""
-    return _select(published, """
+    where, params = selection.where(site="site_code", priority="priority")
+    return _select(published, f"""
         select site_code, priority, pathways_waiting, prop_waiting_within_target,
                prop_waiting_within_rtt_standard, median_days_waiting, max_days_waiting
         from marts.fct_waiting_list_monthly
-        where is_as_of_date
-        order by site_code, priority""")
+        where is_as_of_date and {where}
+        order by site_code, priority""", params)
 
 
-def longest_waiters(published: Path, limit: int = 20) -> pd.DataFrame:
-    """The referrals waiting longest at the newest census, longest first."""
-    return _select(published, """
-        select census_date, site_code, referral_id, priority, clock_start_date,
-               days_waiting, weeks_waiting, target_days, is_clock_restarted
-        from marts.fct_waiting_list
-        where is_as_of_date
-        order by days_waiting desc, site_code, referral_id
-        limit ?""", [limit])
+def longest_waiters(published: Path, limit: int = 20,
+                    selection: Selection = EVERYTHING) -> pd.DataFrame:
+    """The referrals waiting longest at the newest census, longest first; reasons and services
+    are the referral's own (fct_referral_latency)."""
+    where, params = selection.where(site="waiting.site_code", priority="waiting.priority",
+                                    reason="latency.referral_reason",
+                                    service="latency.target_service")
+    return _select(published, f"""
+        select waiting.census_date, waiting.site_code, waiting.referral_id, waiting.priority,
+               latency.referral_reason, latency.target_service, waiting.clock_start_date,
+               waiting.days_waiting, waiting.weeks_waiting, waiting.target_days,
+               waiting.is_clock_restarted
+        from marts.fct_waiting_list as waiting
+        inner join marts.fct_referral_latency as latency
+            on waiting.site_code = latency.site_code and waiting.referral_id = latency.referral_id
+        where waiting.is_as_of_date and {where}
+        order by waiting.days_waiting desc, waiting.site_code, waiting.referral_id
+        limit ?""", [*params, limit])
 
 
-def disagreeing_questionnaire_totals(published: Path) -> pd.DataFrame:
+def referrals(published: Path, selection: Selection = EVERYTHING,
+              limit: int = 5000) -> pd.DataFrame:
+    """The referral-level rows behind the access figures (fct_referral_latency), by month
+    received, pseudonymised keys only; at most `limit`, the longest waits first."""
+    where, params = selection.where(site="site_code", month="received_month",
+                                    priority="priority", reason="referral_reason",
+                                    service="target_service")
+    return _select(published, f"""
+        select site_code, referral_id, priority, referral_reason, target_service,
+               received_month, pathway_status, days_receipt_to_triage, days_triage_to_offer,
+               days_offer_to_first_seen, days_rtt_wait, target_days, is_within_target
+        from marts.fct_referral_latency
+        where {where}
+        order by days_rtt_wait desc nulls last, site_code, referral_id
+        limit ?""", [*params, limit])
+
+
+def registry_completeness(published: Path, selection: Selection = EVERYTHING) -> pd.DataFrame:
+    where, params = selection.where(site="site_code", month="month_seen")
+    return _select(published, f"""
+        select * from marts.fct_registry_completeness where {where}
+        order by site_code, month_seen""", params)
+
+
+def disagreeing_questionnaire_totals(published: Path,
+                                     selection: Selection = EVERYTHING) -> pd.DataFrame:
     """Item-level questionnaires whose reported total is not the score of their items."""
-    return _select(published, """
+    where, params = selection.where(site="site_code", month="assessed_date")
+    return _select(published, f"""
         select site_code, measure_id, instrument, assessed_date, items_answered,
                reported_value, scored_value
         from marts.fct_scored_questionnaires
-        where is_reported_value_disagreeing
-        order by site_code, assessed_date, measure_id""")
+        where is_reported_value_disagreeing and {where}
+        order by site_code, assessed_date, measure_id""", params)
 
 
-def delivery_status(published: Path) -> pd.DataFrame:
-    """fct_delivery_status: the network row first, then each site and extract."""
-    return _select(published, """
+def delivery_status(published: Path, selection: Selection = EVERYTHING) -> pd.DataFrame:
+    """fct_delivery_status: the network row first, then each chosen site and extract."""
+    where, params = selection.where(site="site_code")
+    return _select(published, f"""
         select * from marts.fct_delivery_status
-        order by is_network_total desc, site_code, extract""")
+        where is_network_total or ({where})
+        order by is_network_total desc, site_code, extract""", params)
 
 
-def quarantine_rules(published: Path) -> pd.DataFrame:
-    return _select(published, """
+def quarantine_rules(published: Path, selection: Selection = EVERYTHING) -> pd.DataFrame:
+    where, params = selection.where(site="site_code")
+    return _select(published, f"""
         select site_code, extract, source_file, rule_description as reason, rule,
                rows_quarantined
         from marts.fct_quarantine_by_rule
-        order by rows_quarantined desc, site_code, source_file""")
+        where {where}
+        order by rows_quarantined desc, site_code, source_file""", params)
 
 
-def rejected_files(published: Path) -> pd.DataFrame:
-    return _select(published, """
+def rejected_files(published: Path, selection: Selection = EVERYTHING) -> pd.DataFrame:
+    where, params = selection.where(site="site_code")
+    return _select(published, f"""
         select site_code, extract, source_file, reason, delivered_date
-        from marts.fct_deliveries where status = 'rejected'
-        order by delivered_date desc, source_file""")
+        from marts.fct_deliveries where status = 'rejected' and {where}
+        order by delivered_date desc, source_file""", params)
 
 
-def bottlenecks(published: Path, limit: int = 10) -> pd.DataFrame:
+def bottlenecks(published: Path, limit: int = 10,
+                selection: Selection = EVERYTHING) -> pd.DataFrame:
     """fct_bottlenecks: the strongest ranked findings (a stage's consequences are not ranked)."""
-    return _select(published, """
+    where, params = selection.where(site="site_code")
+    return _select(published, f"""
         select rank_overall, site_code, indicator_id, indicator_label, finding_kind,
                period_start, period_end, score, evidence
         from marts.fct_bottlenecks
-        where rank_overall is not null
+        where rank_overall is not null and {where}
         order by rank_overall
-        limit ?""", [limit])
+        limit ?""", [*params, limit])
 
 
-def spc_points(published: Path, site_code: str, indicator_id: str) -> pd.DataFrame:
-    """fct_spc_points of one site's chart of one indicator, in month order."""
-    return _select(published, """
+def spc_points(published: Path, site_code: str | None, indicator_id: str,
+               selection: Selection = EVERYTHING) -> pd.DataFrame:
+    """fct_spc_points of one chart (a site's, or the network's for site None), in month order.
+    The limits are the mart's, computed over the whole chart: a period narrows what is shown,
+    not what the limits were computed from."""
+    where, params = selection.where(month="indicator_month")
+    return _select(published, f"""
         select * from marts.fct_spc_points
-        where not is_network_total and site_code = ? and indicator_id = ?
-        order by indicator_month""", [site_code, indicator_id])
+        where site_code is not distinct from ? and indicator_id = ? and {where}
+        order by indicator_month""", [site_code, indicator_id, *params])
 
 
-def spc_summary(published: Path, site_code: str, indicator_id: str) -> pd.DataFrame:
-    """fct_spc_summary of one site's chart of one indicator: its icons."""
+def spc_summary(published: Path, site_code: str | None, indicator_id: str) -> pd.DataFrame:
+    """fct_spc_summary of one chart (site None: the network's): its icons."""
     return _select(published, """
         select * from marts.fct_spc_summary
-        where not is_network_total and site_code = ? and indicator_id = ?""",
+        where site_code is not distinct from ? and indicator_id = ?""",
                    [site_code, indicator_id])
+
+
+def spc_summaries(published: Path, selection: Selection = EVERYTHING) -> pd.DataFrame:
+    """fct_spc_summary for every indicator: the network's chart and the chosen sites', in the
+    order of the indicator list (dim_qi_indicators)."""
+    where, params = selection.where(site="summary.site_code")
+    return _select(published, f"""
+        select summary.*
+        from marts.fct_spc_summary as summary
+        inner join marts.dim_qi_indicators as indicators
+            on summary.indicator_id = indicators.indicator_id
+        where summary.is_network_total or ({where})
+        order by indicators.display_order, summary.is_network_total desc, summary.site_code
+        """, params)
+
+
+def funnel(published: Path, indicator_id: str) -> pd.DataFrame:
+    """fct_funnel of one indicator: every site (a funnel compares each with all the others),
+    smallest denominator first."""
+    return _select(published, """
+        select * from marts.fct_funnel where indicator_id = ?
+        order by denominator, site_code""", [indicator_id])
+
+
+def indicators(published: Path) -> pd.DataFrame:
+    """dim_qi_indicators, in display order."""
+    return _select(published, "select * from marts.dim_qi_indicators order by display_order")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 from components import published_or_stop, read, table, whole
+from filters import current
 
 from carepath.publish import reader
 from carepath.settings import load_settings
@@ -33,13 +34,14 @@ if build is not None:
     for failure in build["failures"]:
         st.markdown(f"- `{failure}`")
 published = published_or_stop()
+selection = current()
 
-deliveries = read(published, reader.delivery_status)
+deliveries = read(published, reader.delivery_status, selection)
 network = deliveries[deliveries.is_network_total].iloc[0]
 status = deliveries[~deliveries.is_network_total].drop(columns="is_network_total")
-rules = read(published, reader.quarantine_rules)
-rejected = read(published, reader.rejected_files)
-disagreeing = read(published, reader.disagreeing_questionnaire_totals)
+rules = read(published, reader.quarantine_rules, selection)
+rejected = read(published, reader.rejected_files, selection)
+disagreeing = read(published, reader.disagreeing_questionnaire_totals, selection)
 
 cols = st.columns(4)
 cols[0].metric("Files loaded", whole(network.files_loaded))
@@ -71,13 +73,17 @@ st.subheader("Quarantined rows by rule")
 if rules.empty:
     st.write("No row failed validation.")
 else:
-    table(rules, "quarantine-by-rule")
+    table(rules, "quarantine-by-rule", column_config={
+        "site_code": "Site", "extract": "Extract", "source_file": "File", "reason": "Reason",
+        "rule": "Rule", "rows_quarantined": "Rows quarantined"})
 
 st.subheader("Rejected files")
 if rejected.empty:
     st.write("No file was rejected.")
 else:
-    table(rejected, "rejected-files")
+    table(rejected, "rejected-files", column_config={
+        "site_code": "Site", "extract": "Extract", "source_file": "File", "reason": "Reason",
+        "delivered_date": st.column_config.DateColumn("Delivered", format="YYYY-MM-DD")})
 
 st.subheader("Questionnaire totals that disagree with their items")
 if disagreeing.empty:
@@ -86,7 +92,11 @@ else:
     st.caption(f"{len(disagreeing):,} item-level questionnaires: the site's reported total is "
                "not the score carepath computes by the published rules (for example a total "
                "not prorated for missing items). The registry uses carepath's score.")
-    table(disagreeing, "disagreeing-questionnaire-totals")
+    table(disagreeing, "disagreeing-questionnaire-totals", column_config={
+        "site_code": "Site", "measure_id": "Measure", "instrument": "Instrument",
+        "assessed_date": st.column_config.DateColumn("Assessed", format="YYYY-MM-DD"),
+        "items_answered": "Items answered", "reported_value": "Reported total",
+        "scored_value": "carepath's score"})
 
 docs = settings.gx_dir / "data_docs"
 st.subheader("Great Expectations Data Docs")

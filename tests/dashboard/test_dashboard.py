@@ -11,6 +11,7 @@ import json
 import shutil
 
 import duckdb
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -22,6 +23,29 @@ from carepath.publish import reader
 
 APP = str(ROOT / "dashboard" / "app.py")
 SPC_CHARTS = load("spc_charts")
+PAGES = ["views/overview.py", "views/bottlenecks.py", "views/referral_pathway.py",
+         "views/waiting_list.py", "views/adherence.py", "views/outcomes.py",
+         "views/data_quality.py"]
+
+
+def _open(settings, monkeypatch, page: str = PAGES[0], **params) -> AppTest:
+    """The app on `page`, opened from a URL with these query parameters."""
+    monkeypatch.setenv("CAREPATH_DATA_DIR", str(settings.data_dir))
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    if page != PAGES[0]:
+        # AppTest opens the default page first, whatever the URL's path, so the parameters of
+        # another page's widgets never reach them: the browser suite opens such links.
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _table(at: AppTest, column: str):
+    """The first table on the page with this column."""
+    return next(df.value for df in at.dataframe if column in df.value.columns)
 
 
 @pytest.fixture
@@ -71,7 +95,9 @@ def test_the_site_table_adds_up_to_the_tiles(app):
 
 def test_who_is_waiting_now_lists_the_longest_waiters_first(app, recomputed):
     at, _ = app
-    shown = next(df.value for df in at.dataframe if "days_waiting" in df.value.columns)
+    at.switch_page("views/waiting_list.py").run()
+    assert not at.exception
+    shown = _table(at, "days_waiting")
     assert shown.days_waiting.is_monotonic_decreasing
     waiting = recomputed["fct_waiting_list"]
     longest = sorted(((row["days_waiting"], key[1], key[2]) for key, row in waiting.items()
@@ -96,13 +122,16 @@ def test_site_table_shows_the_planted_bottlenecks(app):
 
 def test_bottlenecks_are_the_finders_ranked_findings_each_with_its_chart(app):
     at, settings = app
+    at.switch_page("views/bottlenecks.py").run()
+    assert not at.exception
     findings = reader.bottlenecks(settings.published_path)
     assert not findings.empty, "the demo's plants should give the finder something to rank"
     shown = next(df.value for df in at.dataframe if "evidence" in df.value.columns)
     assert shown.evidence.tolist() == findings.evidence.tolist()
     assert shown.rank_overall.tolist() == list(range(1, len(findings) + 1))
     for index in range(len(findings)):
-        at.selectbox[0].select_index(index).run()
+        next(s for s in at.selectbox if s.label == "Show a finding's chart").select_index(
+            index).run()
         assert not at.exception
         site, indicator = findings.site_code[index], findings.indicator_id[index]
         caption = next(c.value for c in at.caption if ": XmR chart" in c.value)
@@ -131,7 +160,7 @@ def test_a_damaged_or_outdated_published_copy_gets_a_message_not_a_traceback(
     else:  # a copy without a mart the page reads, as an older release published it
         shutil.copy(settings.published_path, published)
         con = duckdb.connect(str(published))
-        con.execute("drop table marts.fct_bottlenecks")
+        con.execute("drop table marts.fct_spc_summary")
         con.close()
     monkeypatch.setenv("CAREPATH_DATA_DIR", str(tmp_path))
     for page in ("views/overview.py", "views/data_quality.py"):
@@ -163,13 +192,85 @@ def test_data_quality_page_shows_deliveries_quarantine_and_gaps(app):
     assert list(shown.measure_id) == list(flagged.measure_id)
 
 
-@pytest.mark.parametrize("page", ["views/overview.py", "views/data_quality.py"])
-def test_every_table_has_its_own_csv_download_and_streamlits_export_is_off(app, page):
-    at, _ = app
-    at.switch_page(page).run()
-    assert not at.exception
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_and_every_table_has_its_own_csv_download(pipeline_run, monkeypatch,
+                                                                     page):
+    settings, _ = pipeline_run
+    at = _open(settings, monkeypatch, page)
+    assert at.title, "every page has a title"
     downloads = [b for b in at.get("download_button") if b.proto.label == "Download CSV"]
     assert len(at.dataframe) > 0
     assert len(downloads) == len(at.dataframe), "every table needs its formula-safe download"
     # Streamlit's own CSV export writes cells unneutralised; the app turns it off.
     assert st.get_option("client.disableDataExport") is True
+
+
+def test_filters_from_a_pasted_link_narrow_every_page(pipeline_run, monkeypatch, recomputed):
+    settings, _ = pipeline_run
+    months = sorted({key[1] for key in recomputed["fct_monthly_indicators"]})
+    start, end = months[1], months[-2]
+    params = {"site": "ASH", "from": f"{start:%Y-%m}", "to": f"{end:%Y-%m}"}
+    at = _open(settings, monkeypatch, **params)
+    ash = recomputed["fct_site_performance"][(False, "ASH")]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Referrals received"] == f"{ash['referrals_received']:,}", \
+        "with one site chosen the tiles are that site's row"
+    assert list(_table(at, "referrals_seen").site_code) == ["ASH"]
+    matrix = _table(at, "variation")
+    assert set(matrix["where"]) == {"Network", "ASH"}
+
+    at.switch_page("views/referral_pathway.py").run()
+    assert not at.exception
+    referrals = _table(at, "days_rtt_wait")
+    assert set(referrals.site_code) == {"ASH"}
+    received = pd.to_datetime(referrals.received_month).dt.date
+    assert received.min() >= start and received.max() <= end
+    expected = sum(1 for (site, _), row in recomputed["fct_referral_latency"].items()
+                   if site == "ASH" and start <= row["received_month"] <= end)
+    assert len(referrals) == expected
+
+    at.switch_page("views/waiting_list.py").run()
+    assert not at.exception
+    assert set(_table(at, "days_waiting").site_code) == {"ASH"}
+    assert set(_table(at, "pathways_waiting").site_code) == {"ASH"}
+
+    at.switch_page("views/data_quality.py").run()
+    assert not at.exception
+    assert set(_table(at, "missing_months").site_code) == {"ASH"}
+
+
+def test_several_sites_have_no_tiles_rather_than_a_sum(pipeline_run, monkeypatch):
+    settings, _ = pipeline_run
+    at = _open(settings, monkeypatch, site=["ASH", "BRA"])
+    assert len(at.metric) == 0
+    assert "choose one site, or none" in at.info[0].value
+    assert list(_table(at, "referrals_seen").site_code) == ["ASH", "BRA"]
+
+
+def test_a_matrix_cell_links_to_its_chart(pipeline_run, monkeypatch):
+    settings, _ = pipeline_run
+    at = _open(settings, monkeypatch)
+    matrix = next(m.value for m in at.markdown if "carepath-matrix" in m.value)
+    link = ("./referral-pathway?indicator_access=Seen+within+the+priority%27s+target"
+            "&amp;site=BRA")
+    assert f'href="{link}"' in matrix
+    summary = reader.spc_summary(settings.published_path, "BRA", "prop_seen_within_target")
+    cell = matrix[matrix.index(f'href="{link}"'):].split("</td>")[0]
+    _, label = SPC_CHARTS.variation_icon(summary.variation_icon.iloc[0])
+    assert f'alt="{label}"' in cell
+    assert f"{100 * summary.latest_value.iloc[0]:.1f}%" in cell
+
+
+def test_a_proportion_has_its_xmr_chart_and_its_funnel_with_every_site(pipeline_run,
+                                                                       monkeypatch):
+    settings, _ = pipeline_run
+    at = _open(settings, monkeypatch, "views/referral_pathway.py", site="CAR")
+    at.selectbox(key="indicator_access").set_value("prop_seen_within_target").run()
+    assert not at.exception
+    caption = next(c.value for c in at.caption if ": XmR chart" in c.value)
+    assert caption.startswith("CAR, Seen within the priority's target")
+    funnel = _table(at, "judgement")
+    expected = reader.funnel(settings.published_path, "prop_seen_within_target")
+    assert sorted(funnel.site_code) == sorted(expected.site_code) == ["ASH", "BRA", "CAR", "DEN"]
+    assert list(funnel.numerator) == list(expected.numerator)
+    assert any("Funnel plot of seen within" in c.value for c in at.caption)

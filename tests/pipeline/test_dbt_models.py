@@ -21,7 +21,8 @@ MARTS = ("fct_referral_latency", "fct_stage_latency_monthly", "fct_waiting_list"
          "fct_outcome_registry", "fct_registry_completeness", "fct_scored_questionnaires",
          "fct_site_performance", "fct_deliveries", "fct_quarantine_by_rule",
          "fct_delivery_schedule", "fct_delivery_status", "fct_monthly_indicators",
-         "fct_spc_points", "fct_spc_summary", "fct_funnel", "fct_bottlenecks")
+         "fct_spc_points", "fct_spc_summary", "fct_funnel", "fct_bottlenecks",
+         "dim_qi_indicators")
 DBT_PROJECT = ROOT / "dbt_project"
 
 

@@ -62,9 +62,10 @@ IDENTIFIERS = {
                                     "item_responses": "call me: jo.bloggs@example.org"}),
 }
 # The reader queries whose results the dashboard shows as tables with a CSV download.
-DASHBOARD_TABLES = ["site_performance", "stage_latency_monthly", "access_monthly",
-                    "waiting_now_by_site", "longest_waiters", "disagreeing_questionnaire_totals",
-                    "delivery_status", "quarantine_rules", "rejected_files"]
+DASHBOARD_TABLES = ["site_performance", "waiting_now_by_site", "longest_waiters",
+                    "disagreeing_questionnaire_totals", "delivery_status", "quarantine_rules",
+                    "rejected_files", "referrals", "waiting_list_monthly",
+                    "registry_completeness", "spc_summaries"]
 RAW_VALUES = ["943 476 5919", "9434765919", "jo.bloggs", "07700 900123", "LS1 4AP", "K7654321",
               "4010232137", "401-023-2137", "7946 0018", "PAT-HOSTILE-1"]
 

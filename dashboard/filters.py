@@ -1,0 +1,75 @@
+"""The filters every page shares, in the sidebar and in the URL.
+
+Each filter is a widget of the entrypoint (app.py) bound to a query parameter of the same name
+(`bind="query-params"`), so a pasted link reproduces the view and the filters survive moving
+between pages: `site`, `priority`, `reason` and `service` repeat for several values, `from` and
+`to` are months (YYYY-MM). A filter left at its default (every site, the whole period) is not
+written into the URL. Pages get the choice as a carepath.publish.reader.Selection, which each
+reader query applies to the columns its mart has.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import streamlit as st
+from components import read
+
+from carepath.publish import reader
+
+SELECTION_KEY = "carepath_selection"
+CHOICES = (  # query parameter, label, dimension of reader.filter_options
+    ("site", "Site", "site"),
+    ("priority", "Priority", "priority"),
+    ("reason", "Referral reason", "reason"),
+    ("service", "Target service", "service"),
+)
+
+
+def readable(code: str) -> str:
+    """A code as words: `medical_oncology` reads "Medical oncology"."""
+    return code.replace("_", " ").capitalize() if isinstance(code, str) and code else code
+
+
+def _month(text: str | None) -> date | None:
+    return None if not text else date(int(text[:4]), int(text[5:7]), 1)
+
+
+def sidebar(published: Path) -> reader.Selection:
+    """Draw the filters; the selection they make (also kept for the pages, see current())."""
+    options = read(published, reader.filter_options)
+    by_dimension = {d: list(options.value[options.dimension == d])
+                    for d in options.dimension.unique()}
+    chosen = {}
+    with st.sidebar:
+        st.header("Filters")
+        for key, label, dimension in CHOICES:
+            values = by_dimension.get(dimension, [])
+            chosen[key] = tuple(st.multiselect(
+                label, values, key=key, bind="query-params", placeholder="All",
+                format_func=str if key == "site" else readable))
+        months = by_dimension.get("month", [])
+        if months:
+            start = st.selectbox("From month", months, index=0, key="from",
+                                 bind="query-params")
+            end = st.selectbox("To month", months, index=len(months) - 1, key="to",
+                               bind="query-params")
+            if start > end:
+                st.warning("'From month' is after 'To month': showing the months between.")
+                start, end = end, start
+        else:
+            start = end = None
+    selection = reader.Selection(
+        sites=chosen["site"], priorities=chosen["priority"], reasons=chosen["reason"],
+        services=chosen["service"],
+        month_from=None if start == (months[0] if months else None) else _month(start),
+        month_to=None if end == (months[-1] if months else None) else _month(end))
+    st.session_state[SELECTION_KEY] = selection
+    return selection
+
+
+def current() -> reader.Selection:
+    """The selection the sidebar made on this run (everything, before it has run)."""
+    return st.session_state.get(SELECTION_KEY, reader.EVERYTHING)
+

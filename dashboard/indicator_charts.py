@@ -1,0 +1,107 @@
+"""An indicator's charts as the pages show them: a site's (or the network's) XmR chart with
+Making Data Count's icons, and, for a proportion, the funnel plot comparing the sites."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from components import read, table
+from funnel_charts import JUDGEMENT_WORDS, funnel_chart
+from spc_charts import as_image, assurance_icon, spc_chart, variation_icon
+
+from carepath.publish import reader
+
+NETWORK = "Network"
+
+
+def chart_sites(published: Path, selection: reader.Selection) -> list[str]:
+    """The charts a reader can open: the network's, then each chosen site's (every site's
+    when none is chosen)."""
+    options = read(published, reader.filter_options)
+    sites = list(options.value[options.dimension == "site"])
+    return [NETWORK] + [s for s in sites if not selection.sites or s in selection.sites]
+
+
+def icons_html(summary: pd.DataFrame, size: int = 32) -> tuple[str, list[str]]:
+    """The chart's variation icon, and its assurance icon when it has a target: <img> tags for
+    st.markdown, and their words."""
+    row = summary.iloc[0]
+    icons = [variation_icon(row.variation_icon)]
+    if pd.notna(row.assurance_icon):
+        icons.append(assurance_icon(row.assurance_icon))
+    return (" ".join(as_image(svg, label, size) for svg, label in icons),
+            [label for _, label in icons])
+
+
+def spc_section(published: Path, site: str, indicator_id: str, label: str,
+                selection: reader.Selection) -> None:
+    """The XmR chart of `site` (or NETWORK) for one indicator, over the chosen period."""
+    site_code = None if site == NETWORK else site
+    points = read(published, reader.spc_points, site_code, indicator_id, selection)
+    summary = read(published, reader.spc_summary, site_code, indicator_id)
+    if points.empty or summary.empty:
+        st.info(f"{site} has no judged months of {label.lower()} in the chosen period.")
+        return
+    images, words = icons_html(summary)
+    st.markdown(f"{images}&nbsp; {'; '.join(words)}.", unsafe_allow_html=True)
+    target = points.target_value.iloc[0]
+    st.caption(
+        f"{site}, {label}: XmR chart. How to read it: points inside the process limits (the "
+        "dashed lines, 2.66 average moving ranges from the mean) vary by chance; a point "
+        "coloured and shaped otherwise is a special cause (hover for the rule that flags it)."
+        + (" The red dashed line is the target." if pd.notna(target) else " No target is set.")
+        + (" Fewer than 13 months: the limits are trial limits."
+           if points.is_trial_limits.iloc[0] else ""))
+    st.altair_chart(spc_chart(points), width="stretch")
+
+
+def funnel_section(published: Path, indicator_id: str, label: str) -> None:
+    """The funnel plot of one proportion across every site."""
+    funnel = read(published, reader.funnel, indicator_id)
+    if funnel.empty:
+        st.info(f"No site has {label.lower()} to compare yet.")
+        return
+    start, end = funnel.period_start.iloc[0], funnel.period_end.iloc[0]
+    st.caption(
+        f"Funnel plot of {label.lower()}, {start:%b %Y} to {end:%b %Y}, every site. How to read "
+        "it: a site outside the dotted 99.8% limits differs from the network by more than "
+        "chance and its caseload explain (the limits allow for the usual spread between "
+        "sites); the funnel always compares every site over the last 12 judged months, "
+        "whatever the filters.")
+    st.altair_chart(funnel_chart(funnel), width="stretch")
+    shown = funnel.assign(judgement=funnel.outlier_judgement.map(
+        lambda j: JUDGEMENT_WORDS[None if pd.isna(j) else j]))
+    table(shown[["site_code", "numerator", "denominator", "proportion", "judgement"]],
+          f"funnel-{indicator_id}", column_config={
+              "site_code": "Site", "numerator": "Numerator", "denominator": "Counted over (n)",
+              "proportion": st.column_config.NumberColumn(label, format="percent"),
+              "judgement": "Judgement"})
+
+
+def indicator_key(area: str) -> str:
+    """The query parameter that holds the indicator charted on the page of `area`: each page
+    has its own, as each offers other indicators."""
+    return f"indicator_{area}"
+
+
+def indicator_charts(published: Path, areas: tuple[str, ...],
+                     selection: reader.Selection) -> None:
+    """Choose one of the areas' indicators and a site: its XmR chart, and its funnel when it
+    is a proportion. The indicator is kept in the URL (indicator_key of the first area), so a
+    link can open it."""
+    indicators = read(published, reader.indicators)
+    mine = indicators[indicators.pathway_area.isin(areas)]
+    labels = dict(zip(mine.indicator_id, mine.indicator_label, strict=True))
+    units = dict(zip(mine.indicator_id, mine.indicator_unit, strict=True))
+    left, right = st.columns(2)
+    indicator = left.selectbox("Indicator", list(labels), format_func=labels.get,
+                               key=indicator_key(areas[0]), bind="query-params")
+    # A link to one site's chart (a cell of the performance matrix) opens that site's.
+    site = right.selectbox("Chart of", chart_sites(published, selection),
+                           key=f"chart_of_{areas[0]}",
+                           index=1 if len(selection.sites) == 1 else 0)
+    spc_section(published, site, indicator, labels[indicator], selection)
+    if units[indicator] == "proportion":
+        funnel_section(published, indicator, labels[indicator])

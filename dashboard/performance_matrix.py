@@ -1,0 +1,89 @@
+"""The integrated performance report matrix: one row per indicator, a column for the network
+and each site, each cell the chart's latest value, the target, and Making Data Count's icons;
+a cell links to the page that draws its chart.
+
+The matrix is HTML so that a cell can hold its icons and a link. Every value is a column of
+marts.fct_spc_summary, formatted for reading and escaped; nothing is computed here.
+"""
+
+from __future__ import annotations
+
+import html
+from urllib.parse import urlencode
+
+import pandas as pd
+from indicator_charts import NETWORK, icons_html, indicator_key
+from spc_charts import ASSURANCE_ICONS, VARIATION_ICONS
+
+# The page that charts each pathway area's indicators (its url_path in app.py), and the area
+# its chart is keyed by there (the first of the areas the page passes to indicator_charts).
+AREA_PAGES = {"demand": ("waiting-list", "demand"), "waiting_list": ("waiting-list", "demand"),
+              "access": ("referral-pathway", "access"), "adherence": ("adherence", "adherence"),
+              "outcomes": ("outcomes", "outcomes")}
+
+
+def format_value(value: float | None, unit: str) -> str:
+    if value is None or pd.isna(value):
+        return "n/a"
+    if unit == "proportion":
+        return f"{100 * value:.1f}%"
+    if unit == "days":
+        return f"{value:.1f} days"
+    return f"{value:,.0f}"
+
+
+def chart_link(area: str, indicator_label: str, site_code: str | None) -> str:
+    """The address of the page that charts the indicator, opened on that chart. A widget bound
+    to the URL holds the option as it is shown, so the indicator goes by its label."""
+    page, chart_area = AREA_PAGES[area]
+    params = {indicator_key(chart_area): indicator_label} | ({"site": site_code} if site_code
+                                                             else {})
+    return f"./{page}?{urlencode(params)}"
+
+
+def _cell(row: pd.Series, area: str) -> str:
+    images, words = icons_html(row.to_frame().T, size=20)
+    where = NETWORK if row.is_network_total else row.site_code
+    value = format_value(row.latest_value, row.indicator_unit)
+    target = ("" if pd.isna(row.target_value)
+              else f"<br><small>target {format_value(row.target_value, row.indicator_unit)}"
+                   "</small>")
+    month = f"{row.latest_month:%b %Y}"
+    title = html.escape(f"{where}, {row.indicator_label}: {value} in {month}. "
+                        + "; ".join(words) + ". Open the chart.")
+    link = html.escape(chart_link(area, row.indicator_label,
+                                  None if row.is_network_total else row.site_code))
+    return (f'<td><a href="{link}" target="_self" title="{title}">{html.escape(value)}</a>'
+            f"{target}<br>{images}</td>")
+
+
+def matrix_html(summaries: pd.DataFrame, indicators: pd.DataFrame) -> str:
+    """fct_spc_summary rows (network and sites) as the matrix, indicators in display order."""
+    areas = dict(zip(indicators.indicator_id, indicators.pathway_area, strict=True))
+    columns = [NETWORK] + sorted(summaries.site_code.dropna().unique())
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    rows = []
+    for indicator_id, group in summaries.groupby("indicator_id", sort=False):
+        by_column = {NETWORK if r.is_network_total else r.site_code: r
+                     for _, r in group.iterrows()}
+        cells = "".join(_cell(by_column[c], areas[indicator_id]) if c in by_column
+                        else '<td title="No judged months yet">-</td>' for c in columns)
+        label = html.escape(group.indicator_label.iloc[0])
+        rows.append(f'<tr><th scope="row">{label}</th>{cells}</tr>')
+    return ('<table class="carepath-matrix"><thead><tr><th>Indicator</th>'
+            f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def matrix_table(summaries: pd.DataFrame) -> pd.DataFrame:
+    """The same cells as a plain table (for the CSV download and screen readers)."""
+    frame = summaries.assign(
+        where=summaries.site_code.fillna(NETWORK),
+        latest=[format_value(v, u) for v, u in zip(summaries.latest_value,
+                                                  summaries.indicator_unit, strict=True)],
+        target=[None if pd.isna(t) else format_value(t, u) for t, u in
+                zip(summaries.target_value, summaries.indicator_unit, strict=True)],
+        variation=summaries.variation_icon.map(lambda i: VARIATION_ICONS[i][2]),
+        assurance=summaries.assurance_icon.map(
+            lambda i: None if pd.isna(i) else ASSURANCE_ICONS[i][2]))
+    return frame[["indicator_label", "where", "latest_month", "latest", "target",
+                  "variation", "assurance"]]

@@ -1,0 +1,74 @@
+"""Waiting list: who is waiting, how the list has grown or shrunk, and demand against the
+first appointments that clear it."""
+
+from __future__ import annotations
+
+import altair as alt
+import streamlit as st
+from components import published_or_stop, read, table
+from filters import current, readable
+from indicator_charts import indicator_charts
+
+from carepath.publish import reader
+
+st.title("Waiting list: who is waiting, and for how long")
+published = published_or_stop()
+selection = current()
+census = read(published, reader.waiting_list_monthly, selection)
+waiting = read(published, reader.waiting_now_by_site, selection)
+longest = read(published, reader.longest_waiters, 20, selection)
+
+st.subheader("Pathways waiting at each month end")
+if census.empty:
+    st.info("No census in the chosen period.")
+else:
+    st.caption("Referrals received and not yet seen or closed, counted on the last day of each "
+               "month, by site and priority: a rising line is a growing backlog.")
+    census = census.assign(priority_label=census.priority.map(readable))
+    st.altair_chart(
+        alt.Chart(census).mark_line(point=True).encode(
+            x=alt.X("census_date:T", title="Census date"),
+            y=alt.Y("pathways_waiting:Q", title="Pathways waiting"),
+            color=alt.Color("site_code:N", title="Site"),
+            strokeDash=alt.StrokeDash("priority_label:N", title="Priority"),
+            shape=alt.Shape("priority_label:N", title="Priority"),
+            tooltip=[alt.Tooltip("site_code:N", title="Site"),
+                     alt.Tooltip("priority_label:N", title="Priority"),
+                     alt.Tooltip("census_date:T", title="Census date", format="%d %b %Y"),
+                     alt.Tooltip("pathways_waiting:Q", title="Waiting"),
+                     alt.Tooltip("prop_waiting_within_target:Q", title="Within target",
+                                 format=".1%"),
+                     alt.Tooltip("median_days_waiting:Q", title="Median days waiting")]),
+        width="stretch")
+
+st.subheader("Who is waiting now")
+if longest.empty:
+    st.info("Nobody matching the filters is waiting.")
+else:
+    st.caption(f"Census {longest.census_date.iloc[0]:%Y-%m-%d}: referrals received and not yet "
+               "seen or closed, by site and priority, then the 20 waiting longest.")
+    table(waiting, "waiting-now-by-site", column_config={
+        "site_code": "Site", "priority": "Priority", "pathways_waiting": "Waiting",
+        "prop_waiting_within_target": st.column_config.NumberColumn("Within target",
+                                                                    format="percent"),
+        "prop_waiting_within_rtt_standard": st.column_config.NumberColumn("Within 18 weeks",
+                                                                          format="percent"),
+        "median_days_waiting": "Median days", "max_days_waiting": "Longest (days)",
+    })
+    st.write("Longest waiters")
+    shown = longest.drop(columns="census_date")
+    for column in ("priority", "referral_reason", "target_service"):
+        shown[column] = shown[column].map(readable)
+    table(shown, "longest-waiters", column_config={
+        "site_code": "Site", "referral_id": "Referral", "priority": "Priority",
+        "referral_reason": "Reason", "target_service": "Service",
+        "clock_start_date": st.column_config.DateColumn("Clock start", format="YYYY-MM-DD"),
+        "days_waiting": "Days", "weeks_waiting": "Weeks", "target_days": "Target (days)",
+        "is_clock_restarted": "Clock restarted",
+    })
+
+st.subheader("Demand, activity and the backlog")
+st.caption("Referrals received (demand) against first appointments attended (activity) and "
+           "the pathways waiting at month end: when demand runs above activity month after "
+           "month, the backlog grows.")
+indicator_charts(published, ("demand", "waiting_list"), selection)
