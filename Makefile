@@ -70,13 +70,14 @@ demo: pipeline dashboard
 browser:
 	@command -v chromium > /dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null; }
 
-# The linters run first: a style slip fails in seconds, not after the 20-minute suite.
+# The linters run first: a style slip fails in seconds, not after the suite. The suite runs on
+# every core (pytest-xdist); a test file stays on one worker, so its fixtures are built once.
 lint: env
 	$(BIN)/ruff check .
 	cd dbt_project && ../$(BIN)/sqlfluff lint models --disable-progress-bar --processes 2
 
 test: env browser lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 # The whole pipeline at generator scales 1, 10 and 100 (about 21 M session rows) against DuckDB
 # reading the same files: a measurement, not a test (scale 100 takes the better part of an hour,

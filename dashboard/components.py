@@ -72,7 +72,7 @@ def table(frame: pd.DataFrame, name: str, column_config: dict | None = None) -> 
     which is not, is switched off in app.py."""
     column_config = column_config or {}
     # An empty text cell is blank on screen and in the download, never "None".
-    text = [c for c in frame.select_dtypes(include="object").columns
+    text = [c for c in frame.select_dtypes(include=["object", "str"]).columns
             if frame[c].dropna().map(lambda v: isinstance(v, str)).all()]
     frame = frame.fillna({c: "" for c in text})
     st.dataframe(frame, hide_index=True, column_config=column_config)
