@@ -84,6 +84,13 @@ class Settings:
         return int(os.environ.get("CAREPATH_FUTURE_TOLERANCE_DAYS", "1"))
 
     @property
+    def disclosure_min_count(self) -> int:
+        """Counts below this (and above 0) are shown as "<N" on the dashboard and in its
+        exports, and rates over such a denominator are withheld (statistical disclosure
+        control; 5 is the usual NHS threshold)."""
+        return int(os.environ.get("CAREPATH_DISCLOSURE_MIN_COUNT", "5"))
+
+    @property
     def mappings_dir(self) -> Path:
         return Path(os.environ.get("CAREPATH_MAPPINGS_DIR", self.project_dir / "mappings"))
 

@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from carepath.publish import reader
+from carepath.publish import disclosure, reader
 from carepath.publish.csv_export import formula_safe_csv
 from carepath.settings import load_settings
 
@@ -49,11 +49,39 @@ def read(published: Path, query: Callable[..., pd.DataFrame], *args) -> pd.DataF
         st.stop()
 
 
+def min_count() -> int:
+    """The disclosure threshold (CAREPATH_DISCLOSURE_MIN_COUNT, default 5)."""
+    return load_settings().disclosure_min_count
+
+
+def disclosed(frame: pd.DataFrame, counts: tuple[str, ...] = (),
+              over: dict[str, str] | None = None) -> pd.DataFrame:
+    """`frame` as it may be shown and exported: small counts as "<5", figures over a small
+    count withheld (carepath.publish.disclosure)."""
+    return disclosure.suppress(frame, counts, over, min_count())
+
+
+def drawable(frame: pd.DataFrame, count: str) -> pd.DataFrame:
+    """The rows of a chart's data whose count is not small (the others are not drawn)."""
+    return disclosure.shown_rows(frame, count, min_count())
+
+
+def withheld_note(frame: pd.DataFrame, shown: pd.DataFrame, what: str) -> None:
+    """Say how many of a chart's points were left out for disclosure control, if any."""
+    left_out = len(frame) - len(shown)
+    if left_out:
+        st.caption(f"{left_out:,} {what} counted over fewer than {min_count()} are not drawn "
+                   "(disclosure control).")
+
+
 def percent(value: float | None) -> str:
     return "n/a" if value is None or pd.isna(value) else f"{100 * value:.1f}%"
 
 
-def whole(value: float | None) -> str:
+def whole(value: float | str | None) -> str:
+    """A count for a tile: already disclosed ("<5" stays as it is)."""
+    if isinstance(value, str):
+        return value
     return "n/a" if value is None or pd.isna(value) else f"{value:,.0f}"
 
 

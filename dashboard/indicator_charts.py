@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
-from components import read, table
+from components import disclosed, drawable, read, table, withheld_note
 from funnel_charts import JUDGEMENT_WORDS, funnel_chart
 from spc_charts import as_image, assurance_icon, spc_chart, variation_icon
 
@@ -44,6 +44,13 @@ def spc_section(published: Path, site: str, indicator_id: str, label: str,
     if points.empty or summary.empty:
         st.info(f"{site} has no judged months of {label.lower()} in the chosen period.")
         return
+    # A point's height is its figure: months counted over too few are not drawn.
+    shown = drawable(points, "value" if points.indicator_unit.iloc[0] == "count"
+                     else "denominator")
+    if shown.empty:
+        st.info(f"Every month of {site}'s {label.lower()} in the chosen period is counted over "
+                "too few to show (disclosure control).")
+        return
     images, words = icons_html(summary)
     st.markdown(f"{images}&nbsp; {'; '.join(words)}.", unsafe_allow_html=True)
     target = points.target_value.iloc[0]
@@ -54,7 +61,8 @@ def spc_section(published: Path, site: str, indicator_id: str, label: str,
         + (" The red dashed line is the target." if pd.notna(target) else " No target is set.")
         + (" Fewer than 13 months: the limits are trial limits."
            if points.is_trial_limits.iloc[0] else ""))
-    st.altair_chart(spc_chart(points), width="stretch")
+    st.altair_chart(spc_chart(shown), width="stretch")
+    withheld_note(points, shown, "months")
 
 
 def funnel_section(published: Path, indicator_id: str, label: str) -> None:
@@ -70,9 +78,13 @@ def funnel_section(published: Path, indicator_id: str, label: str) -> None:
         "chance and its caseload explain (the limits allow for the usual spread between "
         "sites); the funnel always compares every site over the last 12 judged months, "
         "whatever the filters.")
-    st.altair_chart(funnel_chart(funnel), width="stretch")
-    shown = funnel.assign(judgement=funnel.outlier_judgement.map(
-        lambda j: JUDGEMENT_WORDS[None if pd.isna(j) else j]))
+    drawn = drawable(funnel, "denominator")
+    if not drawn.empty:
+        st.altair_chart(funnel_chart(drawn), width="stretch")
+    withheld_note(funnel, drawn, "sites")
+    shown = disclosed(funnel.assign(judgement=funnel.outlier_judgement.map(
+        lambda j: JUDGEMENT_WORDS[None if pd.isna(j) else j])),
+        counts=("numerator", "denominator"), over={"proportion": "denominator"})
     table(shown[["site_code", "numerator", "denominator", "proportion", "judgement"]],
           f"funnel-{indicator_id}", column_config={
               "site_code": "Site", "numerator": "Numerator", "denominator": "Counted over (n)",

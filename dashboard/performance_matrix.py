@@ -15,6 +15,8 @@ import pandas as pd
 from indicator_charts import NETWORK, icons_html, indicator_key
 from spc_charts import ASSURANCE_ICONS, VARIATION_ICONS
 
+from carepath.publish.disclosure import is_small, small_label
+
 # The page that charts each pathway area's indicators (its url_path in app.py), and the area
 # its chart is keyed by there (the first of the areas the page passes to indicator_charts).
 AREA_PAGES = {"demand": ("waiting-list", "demand"), "waiting_list": ("waiting-list", "demand"),
@@ -32,6 +34,17 @@ def format_value(value: float | None, unit: str) -> str:
     return f"{value:,.0f}"
 
 
+def shown_value(value: float | None, denominator: float | None, unit: str,
+                min_count: int) -> str:
+    """A chart's latest value as it may be shown: a small count as "<5", a figure over a small
+    denominator withheld."""
+    if unit == "count" and is_small(value, min_count):
+        return small_label(min_count)
+    if unit != "count" and is_small(denominator, min_count):
+        return f"withheld (n {small_label(min_count)})"
+    return format_value(value, unit)
+
+
 def chart_link(area: str, indicator_label: str, site_code: str | None) -> str:
     """The address of the page that charts the indicator, opened on that chart. A widget bound
     to the URL holds the option as it is shown, so the indicator goes by its label."""
@@ -41,10 +54,10 @@ def chart_link(area: str, indicator_label: str, site_code: str | None) -> str:
     return f"./{page}?{urlencode(params)}"
 
 
-def _cell(row: pd.Series, area: str) -> str:
+def _cell(row: pd.Series, area: str, min_count: int) -> str:
     images, words = icons_html(row.to_frame().T, size=20)
     where = NETWORK if row.is_network_total else row.site_code
-    value = format_value(row.latest_value, row.indicator_unit)
+    value = shown_value(row.latest_value, row.latest_denominator, row.indicator_unit, min_count)
     target = ("" if pd.isna(row.target_value)
               else f"<br><small>target {format_value(row.target_value, row.indicator_unit)}"
                    "</small>")
@@ -57,7 +70,7 @@ def _cell(row: pd.Series, area: str) -> str:
             f"{target}<br>{images}</td>")
 
 
-def matrix_html(summaries: pd.DataFrame, indicators: pd.DataFrame) -> str:
+def matrix_html(summaries: pd.DataFrame, indicators: pd.DataFrame, min_count: int) -> str:
     """fct_spc_summary rows (network and sites) as the matrix, indicators in display order."""
     areas = dict(zip(indicators.indicator_id, indicators.pathway_area, strict=True))
     columns = [NETWORK] + sorted(summaries.site_code.dropna().unique())
@@ -66,7 +79,7 @@ def matrix_html(summaries: pd.DataFrame, indicators: pd.DataFrame) -> str:
     for indicator_id, group in summaries.groupby("indicator_id", sort=False):
         by_column = {NETWORK if r.is_network_total else r.site_code: r
                      for _, r in group.iterrows()}
-        cells = "".join(_cell(by_column[c], areas[indicator_id]) if c in by_column
+        cells = "".join(_cell(by_column[c], areas[indicator_id], min_count) if c in by_column
                         else '<td title="No judged months yet">-</td>' for c in columns)
         label = html.escape(group.indicator_label.iloc[0])
         rows.append(f'<tr><th scope="row">{label}</th>{cells}</tr>')
@@ -74,12 +87,13 @@ def matrix_html(summaries: pd.DataFrame, indicators: pd.DataFrame) -> str:
             f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
-def matrix_table(summaries: pd.DataFrame) -> pd.DataFrame:
+def matrix_table(summaries: pd.DataFrame, min_count: int) -> pd.DataFrame:
     """The same cells as a plain table (for the CSV download and screen readers)."""
     frame = summaries.assign(
         where=summaries.site_code.fillna(NETWORK),
-        latest=[format_value(v, u) for v, u in zip(summaries.latest_value,
-                                                  summaries.indicator_unit, strict=True)],
+        latest=[shown_value(v, n, u, min_count) for v, n, u in zip(
+            summaries.latest_value, summaries.latest_denominator, summaries.indicator_unit,
+            strict=True)],
         target=[None if pd.isna(t) else format_value(t, u) for t, u in
                 zip(summaries.target_value, summaries.indicator_unit, strict=True)],
         variation=summaries.variation_icon.map(lambda i: VARIATION_ICONS[i][2]),

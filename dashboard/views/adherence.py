@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
-from components import published_or_stop, read, table
+from components import disclosed, published_or_stop, read, table
 from filters import current
 from indicator_charts import indicator_charts
 
@@ -12,7 +12,12 @@ from carepath.publish import reader
 st.title("Adherence: attending and finishing the programme")
 published = published_or_stop()
 selection = current()
-performance = read(published, reader.site_performance, selection)
+SESSION_COUNTS = ("sessions_expected", "sessions_attended", "sessions_did_not_attend",
+                  "sessions_cancelled_by_patient")
+performance = disclosed(read(published, reader.site_performance, selection),
+                        counts=SESSION_COUNTS,
+                        over={"prop_sessions_attended": "sessions_expected",
+                              "prop_sessions_did_not_attend": "sessions_expected"})
 
 st.subheader("By site")
 st.caption("Programme sessions (treatment and group classes) over every month on record: "

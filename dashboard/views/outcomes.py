@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
-from components import published_or_stop, read, table
+from components import disclosed, published_or_stop, read, table
 from filters import current
 from indicator_charts import indicator_charts
 
@@ -12,7 +12,12 @@ from carepath.publish import reader
 st.title("Outcomes: registry completeness and response")
 published = published_or_stop()
 selection = current()
-completeness = read(published, reader.registry_completeness, selection)
+completeness = disclosed(
+    read(published, reader.registry_completeness, selection),
+    counts=("patients_eligible", "patients_died_before_followup", "patients_with_pair",
+            "patients_baseline_only"),
+    over={"prop_eligible_with_pair": "patients_eligible",
+          "prop_eligible_baseline_only": "patients_eligible"})
 
 st.subheader("Registry completeness by site and month")
 if completeness.empty:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
-from components import percent, published_or_stop, read, table, whole
+from components import disclosed, min_count, percent, published_or_stop, read, table, whole
 from filters import current
 from performance_matrix import matrix_html, matrix_table
 
@@ -13,7 +13,16 @@ st.title("Oncology to rehabilitation: where patients wait")
 published = published_or_stop()
 selection = current()
 
-performance = read(published, reader.site_performance, selection)
+# Small counts show as "<5" and figures over them are withheld, in the tiles and the table.
+performance = disclosed(
+    read(published, reader.site_performance, selection),
+    counts=("referrals_received", "referrals_seen", "pathways_waiting"),
+    over={"prop_seen_within_target": "referrals_seen", "median_days_rtt_wait": "referrals_seen",
+          "median_days_receipt_to_triage": "referrals_received",
+          "prop_sessions_attended": "sessions_expected",
+          "prop_sessions_did_not_attend": "sessions_expected",
+          "prop_pairs_responding": "pairs_assessed",
+          "prop_waiting_within_rtt_standard": "pathways_waiting"})
 sites = performance[~performance.is_network_total]
 summaries = read(published, reader.spc_summaries, selection)
 indicators = read(published, reader.indicators)
@@ -73,8 +82,8 @@ else:
                "cause; blue: improvement; orange: concern; H or L for high or low) and, where "
                "there is a target, the assurance (P: will pass, F: will fail, ?: hit and miss). "
                "Select a value to open its chart.")
-    st.markdown(matrix_html(summaries, indicators), unsafe_allow_html=True)
-    table(matrix_table(summaries), "performance-matrix", column_config={
+    st.markdown(matrix_html(summaries, indicators, min_count()), unsafe_allow_html=True)
+    table(matrix_table(summaries, min_count()), "performance-matrix", column_config={
         "indicator_label": "Indicator", "where": "Site",
         "latest_month": st.column_config.DateColumn("Latest month", format="YYYY-MM"),
         "latest": "Latest value", "target": "Target", "variation": "Variation",

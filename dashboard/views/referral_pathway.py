@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import altair as alt
 import streamlit as st
-from components import published_or_stop, read, table
+from components import drawable, published_or_stop, read, table, withheld_note
 from filters import current, readable
 from indicator_charts import indicator_charts
 
@@ -19,9 +19,10 @@ selection = current()
 indicators = read(published, reader.indicators)
 summaries = read(published, reader.spc_summaries, selection)
 stages = indicators[indicators.indicator_id.str.startswith("stage_")]
-latest_stages = summaries[summaries.indicator_id.isin(stages.indicator_id)
-                          & ~summaries.is_network_total].merge(
+all_stages = summaries[summaries.indicator_id.isin(stages.indicator_id)
+                       & ~summaries.is_network_total].merge(
     stages[["indicator_id", "display_order"]], on="indicator_id")
+latest_stages = drawable(all_stages, "latest_denominator")
 
 st.subheader("Where the days go, by site")
 if latest_stages.empty:
@@ -45,6 +46,7 @@ else:
                      alt.Tooltip("latest_value:Q", title="Median days", format=".1f"),
                      alt.Tooltip("latest_month:T", title="Month", format="%b %Y")]),
         width="stretch")
+withheld_note(all_stages, latest_stages, "stage medians")
 
 st.subheader("Access charts")
 indicator_charts(published, ("access",), selection)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import altair as alt
 import streamlit as st
-from components import published_or_stop, read, table
+from components import disclosed, drawable, published_or_stop, read, table, withheld_note
 from filters import current, readable
 from indicator_charts import indicator_charts
 
@@ -14,8 +14,13 @@ from carepath.publish import reader
 st.title("Waiting list: who is waiting, and for how long")
 published = published_or_stop()
 selection = current()
-census = read(published, reader.waiting_list_monthly, selection)
-waiting = read(published, reader.waiting_now_by_site, selection)
+all_census = read(published, reader.waiting_list_monthly, selection)
+census = drawable(all_census, "pathways_waiting")
+waiting = disclosed(read(published, reader.waiting_now_by_site, selection),
+                    counts=("pathways_waiting",),
+                    over={figure: "pathways_waiting" for figure in (
+                        "prop_waiting_within_target", "prop_waiting_within_rtt_standard",
+                        "median_days_waiting", "max_days_waiting")})
 longest = read(published, reader.longest_waiters, 20, selection)
 
 st.subheader("Pathways waiting at each month end")
@@ -40,6 +45,7 @@ else:
                                  format=".1%"),
                      alt.Tooltip("median_days_waiting:Q", title="Median days waiting")]),
         width="stretch")
+withheld_note(all_census, census, "censuses")
 
 st.subheader("Who is waiting now")
 if longest.empty:

@@ -84,13 +84,17 @@ def test_headline_tiles_are_the_recomputed_network_figures(app, recomputed):
     assert network["pathways_waiting"] > 0
 
 
+def _whole(text: str) -> int:
+    """A count as a table shows it ("1,234"); the demo has no count under 5 in these tables."""
+    return int(text.replace(",", ""))
+
+
 def test_the_site_table_adds_up_to_the_tiles(app):
     at, _ = app
     metrics = {m.label: m.value for m in at.metric}
     sites = at.dataframe[0].value
-    # DuckDB sums integers as HUGEINT, which pandas holds as float: compare whole numbers.
-    assert f"{int(sites.referrals_received.sum()):,}" == metrics["Referrals received"]
-    assert f"{int(sites.referrals_seen.sum()):,}" == metrics["Seen"]
+    assert f"{sum(map(_whole, sites.referrals_received)):,}" == metrics["Referrals received"]
+    assert f"{sum(map(_whole, sites.referrals_seen)):,}" == metrics["Seen"]
 
 
 def test_who_is_waiting_now_lists_the_longest_waiters_first(app, recomputed):
@@ -104,8 +108,17 @@ def test_who_is_waiting_now_lists_the_longest_waiters_first(app, recomputed):
                       if row["is_as_of_date"]), key=lambda t: (-t[0], t[1], t[2]))[:len(shown)]
     assert list(shown.referral_id) == [rid for _, _, rid in longest]
     by_site = next(df.value for df in at.dataframe if "pathways_waiting" in df.value.columns)
-    network = recomputed["fct_site_performance"][(True, None)]
-    assert by_site.pathways_waiting.sum() == network["pathways_waiting"]
+    monthly = recomputed["fct_waiting_list_monthly"]
+    census = max(key[0] for key in monthly)
+    # Counts under 5 show as "<5" (the demo's urgent waiters at some sites are that few).
+    expected = {(site, priority): row["pathways_waiting"]
+                for (day, site, priority), row in monthly.items() if day == census}
+    shown = dict(zip(zip(by_site.site_code, by_site.priority, strict=True),
+                     by_site.pathways_waiting, strict=True))
+    assert shown == {key: "<5" if 0 < n < 5 else f"{n:,}" for key, n in expected.items()}
+    assert "<5" in shown.values()
+    waiting = recomputed["fct_site_performance"][(True, None)]["pathways_waiting"]
+    assert sum(expected.values()) == waiting
 
 
 def test_site_table_shows_the_planted_bottlenecks(app):
@@ -272,5 +285,49 @@ def test_a_proportion_has_its_xmr_chart_and_its_funnel_with_every_site(pipeline_
     funnel = _table(at, "judgement")
     expected = reader.funnel(settings.published_path, "prop_seen_within_target")
     assert sorted(funnel.site_code) == sorted(expected.site_code) == ["ASH", "BRA", "CAR", "DEN"]
-    assert list(funnel.numerator) == list(expected.numerator)
+    assert list(funnel.numerator) == [f"{n:,.0f}" for n in expected.numerator]
     assert any("Funnel plot of seen within" in c.value for c in at.caption)
+
+
+def test_small_counts_are_shown_as_fewer_than_the_threshold_everywhere(pipeline_run,
+                                                                        monkeypatch):
+    """With the threshold raised to 30 the demo has small counts on every page: none may show
+    as a number, and no figure over one may show at all."""
+    settings, _ = pipeline_run
+    monkeypatch.setenv("CAREPATH_DISCLOSURE_MIN_COUNT", "30")
+    performance = reader.site_performance(settings.published_path)
+    at = _open(settings, monkeypatch, site="DEN")
+    den = performance[performance.site_code == "DEN"].iloc[0]
+    metrics = {m.label: m.value for m in at.metric}
+    for tile, count in (("Referrals received", "referrals_received"), ("Seen", "referrals_seen"),
+                        ("Waiting now", "pathways_waiting")):
+        assert metrics[tile] == ("<30" if 0 < den[count] < 30 else f"{den[count]:,.0f}"), tile
+    matrix = _table(at, "latest")
+    summaries = reader.spc_summaries(settings.published_path).set_index(
+        ["indicator_label", "site_code"])
+    small_seen = 0
+    for row in matrix.itertuples():
+        if row.where != "DEN":
+            continue
+        truth = summaries.loc[(row.indicator_label, "DEN")]
+        if truth.indicator_unit == "count" and 0 < truth.latest_value < 30:
+            assert row.latest == "<30"
+            small_seen += 1
+        elif truth.indicator_unit != "count" and 0 < truth.latest_denominator < 30:
+            assert row.latest.startswith("withheld")
+            small_seen += 1
+    assert small_seen > 0, "the raised threshold should have something to hide"
+    html_matrix = next(m.value for m in at.markdown if "carepath-matrix" in m.value)
+    assert "&lt;30" in html_matrix or "withheld" in html_matrix
+
+    at.switch_page("views/outcomes.py").run()
+    assert not at.exception
+    completeness = _table(at, "patients_eligible")
+    for row in completeness.itertuples():
+        if row.patients_eligible == "<30":
+            assert pd.isna(row.prop_eligible_with_pair)
+        else:
+            assert _whole(row.patients_eligible) == 0 or _whole(row.patients_eligible) >= 30
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception, page
