@@ -55,15 +55,15 @@ def min_count() -> int:
 
 
 def disclosed(frame: pd.DataFrame, counts: tuple[str, ...] = (),
-              over: dict[str, str] | None = None) -> pd.DataFrame:
+              over: dict[str, str | tuple[str, ...]] | None = None) -> pd.DataFrame:
     """`frame` as it may be shown and exported: small counts as "<5", figures over a small
     count withheld (carepath.publish.disclosure)."""
     return disclosure.suppress(frame, counts, over, min_count())
 
 
-def drawable(frame: pd.DataFrame, count: str) -> pd.DataFrame:
-    """The rows of a chart's data whose count is not small (the others are not drawn)."""
-    return disclosure.shown_rows(frame, count, min_count())
+def drawable(frame: pd.DataFrame, counts: str | tuple[str, ...]) -> pd.DataFrame:
+    """The rows of a chart's data whose counts are not small (the others are not drawn)."""
+    return disclosure.shown_rows(frame, counts, min_count())
 
 
 def withheld_note(frame: pd.DataFrame, shown: pd.DataFrame, what: str) -> None:

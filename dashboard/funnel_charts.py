@@ -66,7 +66,6 @@ def funnel_chart(funnel: pd.DataFrame) -> alt.LayerChart:
                                                                     styles.values()])),
         tooltip=[alt.Tooltip("site_code:N", title="Site"),
                  alt.Tooltip("proportion:Q", title="Proportion", format=".1%"),
-                 alt.Tooltip("numerator:Q", title="Numerator"),
                  alt.Tooltip("denominator:Q", title="Counted over (n)"),
                  alt.Tooltip("judgement:N", title="Judgement")],
     )

@@ -45,8 +45,9 @@ def spc_section(published: Path, site: str, indicator_id: str, label: str,
         st.info(f"{site} has no judged months of {label.lower()} in the chosen period.")
         return
     # A point's height is its figure: months counted over too few are not drawn.
-    shown = drawable(points, "value" if points.indicator_unit.iloc[0] == "count"
-                     else "denominator")
+    unit = points.indicator_unit.iloc[0]
+    shown = drawable(points, "value" if unit == "count" else
+                     ("denominator", "numerator") if unit == "proportion" else "denominator")
     if shown.empty:
         st.info(f"Every month of {site}'s {label.lower()} in the chosen period is counted over "
                 "too few to show (disclosure control).")
@@ -78,13 +79,14 @@ def funnel_section(published: Path, indicator_id: str, label: str) -> None:
         "chance and its caseload explain (the limits allow for the usual spread between "
         "sites); the funnel always compares every site over the last 12 judged months, "
         "whatever the filters.")
-    drawn = drawable(funnel, "denominator")
+    drawn = drawable(funnel, ("denominator", "numerator"))
     if not drawn.empty:
         st.altair_chart(funnel_chart(drawn), width="stretch")
     withheld_note(funnel, drawn, "sites")
     shown = disclosed(funnel.assign(judgement=funnel.outlier_judgement.map(
         lambda j: JUDGEMENT_WORDS[None if pd.isna(j) else j])),
-        counts=("numerator", "denominator"), over={"proportion": "denominator"})
+        counts=("numerator", "denominator"),
+        over={"proportion": ("denominator", "numerator")})
     table(shown[["site_code", "numerator", "denominator", "proportion", "judgement"]],
           f"funnel-{indicator_id}", column_config={
               "site_code": "Site", "numerator": "Numerator", "denominator": "Counted over (n)",

@@ -9,7 +9,7 @@ suppressed, and nothing is computed here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
@@ -30,21 +30,32 @@ def count_text(value: object, min_count: int) -> str:
     return small_label(min_count) if is_small(value, min_count) else f"{value:,.0f}"
 
 
+def _any_small(frame: pd.DataFrame, counts: str | Sequence[str], min_count: int) -> pd.Series:
+    columns = [counts] if isinstance(counts, str) else list(counts)
+    small = pd.Series(False, index=frame.index)
+    for column in columns:
+        small |= frame[column].map(lambda v: is_small(v, min_count)).astype(bool)
+    return small
+
+
 def suppress(frame: pd.DataFrame, counts: Iterable[str] = (),
-             over: Mapping[str, str] | None = None, min_count: int = 5) -> pd.DataFrame:
+             over: Mapping[str, str | Sequence[str]] | None = None,
+             min_count: int = 5) -> pd.DataFrame:
     """`frame` as it may be shown: each column of `counts` as text with small counts as '<5';
-    each column in `over` (a figure: its count column) withheld (missing) on rows whose count
-    is small. Columns not named are left as they are."""
+    each column in `over` (a figure: the count columns it is computed from, its denominator
+    and, for a proportion, its numerator, which the figure times the denominator would give
+    away) withheld (missing) on rows where any of them is small. Columns not named are left
+    as they are."""
     shown = frame.copy()
-    for figure, count in (over or {}).items():
-        small = frame[count].map(lambda v: is_small(v, min_count)).astype(bool)
-        shown[figure] = shown[figure].where(~small)
+    for figure, over_counts in (over or {}).items():
+        shown[figure] = shown[figure].where(~_any_small(frame, over_counts, min_count))
     for column in counts:
         shown[column] = frame[column].map(lambda v: count_text(v, min_count))
     return shown
 
 
-def shown_rows(frame: pd.DataFrame, count: str, min_count: int = 5) -> pd.DataFrame:
-    """The rows of a chart's data that may be drawn: those whose count is not small (a point's
-    position would show the figure a table withholds)."""
-    return frame[~frame[count].map(lambda v: is_small(v, min_count)).astype(bool)]
+def shown_rows(frame: pd.DataFrame, counts: str | Sequence[str],
+               min_count: int = 5) -> pd.DataFrame:
+    """The rows of a chart's data that may be drawn: those where none of `counts` is small (a
+    point's position would show the figure a table withholds)."""
+    return frame[~_any_small(frame, counts, min_count)]

@@ -16,8 +16,10 @@ SESSION_COUNTS = ("sessions_expected", "sessions_attended", "sessions_did_not_at
                   "sessions_cancelled_by_patient")
 performance = disclosed(read(published, reader.site_performance, selection),
                         counts=SESSION_COUNTS,
-                        over={"prop_sessions_attended": "sessions_expected",
-                              "prop_sessions_did_not_attend": "sessions_expected"})
+                        over={"prop_sessions_attended": ("sessions_expected",
+                                                         "sessions_attended"),
+                              "prop_sessions_did_not_attend": ("sessions_attended",
+                                                               "sessions_did_not_attend")})
 
 st.subheader("By site")
 st.caption("Programme sessions (treatment and group classes) over every month on record: "

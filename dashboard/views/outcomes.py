@@ -16,8 +16,8 @@ completeness = disclosed(
     read(published, reader.registry_completeness, selection),
     counts=("patients_eligible", "patients_died_before_followup", "patients_with_pair",
             "patients_baseline_only"),
-    over={"prop_eligible_with_pair": "patients_eligible",
-          "prop_eligible_baseline_only": "patients_eligible"})
+    over={"prop_eligible_with_pair": ("patients_eligible", "patients_with_pair"),
+          "prop_eligible_baseline_only": ("patients_eligible", "patients_baseline_only")})
 
 st.subheader("Registry completeness by site and month")
 if completeness.empty:

@@ -17,12 +17,14 @@ selection = current()
 performance = disclosed(
     read(published, reader.site_performance, selection),
     counts=("referrals_received", "referrals_seen", "pathways_waiting"),
-    over={"prop_seen_within_target": "referrals_seen", "median_days_rtt_wait": "referrals_seen",
+    over={"prop_seen_within_target": ("referrals_seen", "referrals_seen_within_target"),
+          "median_days_rtt_wait": "referrals_seen",
           "median_days_receipt_to_triage": "referrals_received",
-          "prop_sessions_attended": "sessions_expected",
-          "prop_sessions_did_not_attend": "sessions_expected",
-          "prop_pairs_responding": "pairs_assessed",
-          "prop_waiting_within_rtt_standard": "pathways_waiting"})
+          "prop_sessions_attended": ("sessions_expected", "sessions_attended"),
+          "prop_sessions_did_not_attend": ("sessions_attended", "sessions_did_not_attend"),
+          "prop_pairs_responding": ("pairs_assessed", "pairs_responding"),
+          "prop_waiting_within_rtt_standard": ("pathways_waiting",
+                                               "pathways_waiting_within_rtt_standard")})
 sites = performance[~performance.is_network_total]
 summaries = read(published, reader.spc_summaries, selection)
 indicators = read(published, reader.indicators)

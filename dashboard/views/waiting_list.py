@@ -48,11 +48,11 @@ else:
 withheld_note(all_census, census, "censuses")
 
 st.subheader("Who is waiting now")
-if longest.empty:
-    st.info("Nobody matching the filters is waiting.")
+if waiting.empty:
+    st.info("Nobody at the chosen sites and priorities is waiting.")
 else:
-    st.caption(f"Census {longest.census_date.iloc[0]:%Y-%m-%d}: referrals received and not yet "
-               "seen or closed, by site and priority, then the 20 waiting longest.")
+    st.caption("At the newest census: referrals received and not yet seen or closed, by site "
+               "and priority (site and priority filters apply here).")
     table(waiting, "waiting-now-by-site", column_config={
         "site_code": "Site", "priority": "Priority", "pathways_waiting": "Waiting",
         "prop_waiting_within_target": st.column_config.NumberColumn("Within target",
@@ -61,7 +61,12 @@ else:
                                                                           format="percent"),
         "median_days_waiting": "Median days", "max_days_waiting": "Longest (days)",
     })
-    st.write("Longest waiters")
+st.write("Longest waiters")
+if longest.empty:
+    st.info("Nobody matching the filters is waiting.")
+else:
+    st.caption(f"Census {longest.census_date.iloc[0]:%Y-%m-%d}: the 20 referrals waiting "
+               "longest, for the service to act on (every filter applies here).")
     shown = longest.drop(columns="census_date")
     for column in ("priority", "referral_reason", "target_service"):
         shown[column] = shown[column].map(readable)

@@ -34,3 +34,10 @@ def test_suppress_hides_small_counts_and_withholds_figures_over_them():
 def test_chart_rows_over_small_counts_are_not_drawn():
     frame = pd.DataFrame({"month": [1, 2, 3, 4], "n": [2, 7, 0, None]})
     assert list(shown_rows(frame, "n", 5).month) == [2, 3, 4]
+
+
+def test_a_proportion_is_withheld_when_its_numerator_is_small_too():
+    frame = pd.DataFrame({"n": [100, 100], "k": [3, 40], "prop": [0.03, 0.4]})
+    shown = suppress(frame, counts=("n", "k"), over={"prop": ("n", "k")}, min_count=5)
+    assert math.isnan(shown.prop[0]) and shown.prop[1] == 0.4
+    assert list(shown_rows(frame, ("n", "k"), 5).k) == [40]
