@@ -86,8 +86,8 @@ class Settings:
     @property
     def disclosure_min_count(self) -> int:
         """Counts below this (and above 0) are shown as "<N" on the dashboard and in its
-        exports, and rates over such a denominator are withheld (statistical disclosure
-        control; 5 is the usual NHS threshold)."""
+        exports, and figures computed over such a count are withheld (statistical disclosure
+        control, carepath/publish/disclosure.py; 5 is the usual NHS threshold)."""
         return int(os.environ.get("CAREPATH_DISCLOSURE_MIN_COUNT", "5"))
 
     @property

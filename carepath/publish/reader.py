@@ -82,12 +82,12 @@ def filter_options(published: Path) -> pd.DataFrame:
         select 'site' as dimension, site_code as value from marts.fct_site_performance
         where not is_network_total
         union all
-        select distinct 'month', strftime(received_month, '%Y-%m')
-        from marts.fct_referral_latency
-        where received_month is not null
-        union
-        select distinct 'month', strftime(indicator_month, '%Y-%m')
-        from marts.fct_monthly_indicators
+        select 'month', month from (
+            select strftime(received_month, '%Y-%m') as month from marts.fct_referral_latency
+            where received_month is not null
+            union
+            select strftime(indicator_month, '%Y-%m') from marts.fct_monthly_indicators
+        )
         union all
         select distinct 'priority', priority from marts.fct_referral_latency
         union all
