@@ -100,6 +100,53 @@ def _qi_funnel(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new_password(from_stdin: bool) -> str:
+    """The new password: all of stdin but its final line break, or typed twice at a terminal
+    (never an argument, which other users could read in the process list)."""
+    if from_stdin:
+        return sys.stdin.read().removesuffix("\n").removesuffix("\r")
+    if not sys.stdin.isatty():
+        raise ValueError("give the password on stdin with --password-stdin, or run at a terminal")
+    import getpass
+
+    password = getpass.getpass("New password: ")
+    if getpass.getpass("Again: ") != password:
+        raise ValueError("the two passwords differ")
+    return password
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    from carepath.access.users import add_user, users_file_from_env
+
+    path = users_file_from_env()
+    site = None if args.all_sites else args.site
+    new = add_user(path, args.name, site, _new_password(args.password_stdin))
+    scope = "every site" if site is None else f"site {site}"
+    print(f"{'added' if new else 'updated'} {args.name} ({scope}) in {path}")
+    return 0
+
+
+def _users_remove(args: argparse.Namespace) -> int:
+    from carepath.access.users import remove_user, users_file_from_env
+
+    path = users_file_from_env()
+    remove_user(path, args.name)
+    print(f"removed {args.name} from {path}: their next click on the dashboard signs them out")
+    return 0
+
+
+def _users_list(args: argparse.Namespace) -> int:
+    from carepath.access.users import read_users, users_file_from_env
+
+    path = users_file_from_env()
+    users = read_users(path)
+    for user in sorted(users.values(), key=lambda u: u.name):
+        print(f"{user.name}\t{user.scope}")
+    if not users:
+        print(f"no users in {path}", file=sys.stderr)
+    return 0
+
+
 def _status(args: argparse.Namespace) -> int:
     from carepath.settings import load_settings
     from carepath.status import published_status
@@ -182,6 +229,29 @@ def main(argv: list[str] | None = None) -> int:
     fun.add_argument("--type", required=True, choices=["proportion", "ratio"])
     fun.add_argument("--output", required=True)
     fun.set_defaults(func=_qi_funnel)
+
+    users = sub.add_parser(
+        "users", help="who may sign in to the dashboard (the file named by "
+                      "$CAREPATH_USERS_FILE)")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    add = users_sub.add_parser(
+        "add", help="add a user, or change their site or password",
+        epilog="e.g. printf '%%s' \"$PASSWORD\" | carepath users add ana --site BRA "
+               "--password-stdin")
+    add.add_argument("name")
+    scope = add.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--site", metavar="CODE", help="the one site this user may see")
+    scope.add_argument("--all-sites", action="store_true",
+                       help="this user may see every site and the network (QI leads)")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read the password from stdin (at least 12 characters); without "
+                          "it, the password is asked for at the terminal")
+    add.set_defaults(func=_users_add)
+    remove = users_sub.add_parser("remove", help="remove a user")
+    remove.add_argument("name")
+    remove.set_defaults(func=_users_remove)
+    listing = users_sub.add_parser("list", help="each user and the sites they may see")
+    listing.set_defaults(func=_users_list)
 
     status = sub.add_parser("status", help="what the dashboard is serving, and whether it is "
                                            "stale: ledger, last build and mart counts")

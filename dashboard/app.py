@@ -5,12 +5,15 @@ from __future__ import annotations
 import streamlit as st
 from components import published_path
 from filters import sidebar
+from sign_in import sign_out_button, signed_in_user
 
 st.set_page_config(page_title="carepath", page_icon=":material/route:", layout="wide")
 # Streamlit's own CSV export writes cells as they are, so a site's `=HYPERLINK(...)` would run in
 # a spreadsheet; every table offers a formula-safe download instead (components.table).
 st.set_option("client.disableDataExport", True)
 
+# Nothing below runs, and no page is listed, before someone has signed in.
+user = signed_in_user()
 navigation = st.navigation([
     st.Page("views/overview.py", title="Overview", icon=":material/dashboard:",
             url_path="overview", default=True),
@@ -28,6 +31,7 @@ navigation = st.navigation([
             url_path="data-quality"),
 ])
 # The filters are the entrypoint's widgets, so every page shares them (and the URL keeps them).
+sign_out_button(user)
 if published_path().exists():
-    sidebar(published_path())
+    sidebar(published_path(), user)
 navigation.run()

@@ -9,7 +9,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import streamlit as st
+from sign_in import current_user
 
+from carepath.access.scope import visible_to
 from carepath.publish import disclosure, reader
 from carepath.publish.csv_export import formula_safe_csv
 from carepath.settings import load_settings
@@ -37,10 +39,13 @@ def _read(query: str, path: str, version: float, args: tuple) -> pd.DataFrame:
 
 def read(published: Path, query: Callable[..., pd.DataFrame], *args) -> pd.DataFrame:
     """`query` (a function of carepath.publish.reader) on the published copy, cached until the
-    copy is replaced. A copy that cannot answer (damaged, or published by an older release
-    without a mart this page reads) ends the page with what to do, not a traceback."""
+    copy is replaced, and only as much of it as the signed-in user may see (a site user: their
+    site's rows; carepath.access.scope). A copy that cannot answer (damaged, or published by an
+    older release without a mart this page reads) ends the page with what to do, not a
+    traceback."""
     try:
-        return _read(query.__name__, str(published), published.stat().st_mtime, args)
+        answer = _read(query.__name__, str(published), published.stat().st_mtime, args)
+        return visible_to(current_user(), query.__name__, answer)
     except (duckdb.Error, OSError) as problem:
         st.error("The published marts cannot be read: the file is damaged or was published by "
                  "an older release. Run the pipeline again to publish a fresh copy "

@@ -16,11 +16,11 @@ from pathlib import Path
 import streamlit as st
 from components import read
 
+from carepath.access.users import User
 from carepath.publish import reader
 
 SELECTION_KEY = "carepath_selection"
 CHOICES = (  # query parameter, label, dimension of reader.filter_options
-    ("site", "Site", "site"),
     ("priority", "Priority", "priority"),
     ("reason", "Referral reason", "reason"),
     ("service", "Target service", "service"),
@@ -36,19 +36,27 @@ def _month(text: str | None) -> date | None:
     return None if not text else date(int(text[:4]), int(text[5:7]), 1)
 
 
-def sidebar(published: Path) -> reader.Selection:
-    """Draw the filters; the selection they make (also kept for the pages, see current())."""
+def sidebar(published: Path, user: User) -> reader.Selection:
+    """Draw the filters; the selection they make (also kept for the pages, see current()).
+    A site user has no site filter: their site is chosen for them."""
     options = read(published, reader.filter_options)
     by_dimension = {d: list(options.value[options.dimension == d])
                     for d in options.dimension.unique()}
     chosen = {}
     with st.sidebar:
         st.header("Filters")
+        if user.site is None:
+            chosen["site"] = tuple(st.multiselect(
+                "Site", list(read(published, reader.sites).site_code), key="site",
+                bind="query-params", placeholder="All"))
+        else:
+            chosen["site"] = (user.site,)
+            st.caption(f"Site: {user.site} (the site you may see).")
         for key, label, dimension in CHOICES:
             values = by_dimension.get(dimension, [])
             chosen[key] = tuple(st.multiselect(
                 label, values, key=key, bind="query-params", placeholder="All",
-                format_func=str if key == "site" else readable))
+                format_func=readable))
         months = by_dimension.get("month", [])
         if months:
             start = st.selectbox("From month", months, index=0, key="from",

@@ -43,7 +43,11 @@ def funnel_chart(funnel: pd.DataFrame) -> alt.LayerChart:
     shown = funnel.assign(judgement=funnel.outlier_judgement.map(
         lambda j: JUDGEMENT_WORDS[None if pd.isna(j) else j]))
     x = alt.X("denominator:Q", title="Counted over (n)")
-    lines = alt.Chart(_long_limits(funnel)).mark_line(color="#425563", strokeWidth=1.2).encode(
+    # One site (a site user's view) has its limits at one caseload: ticks, as no line joins them.
+    limits = alt.Chart(_long_limits(funnel))
+    lines = (limits.mark_line(color="#425563", strokeWidth=1.2) if len(funnel) > 1 else
+             limits.mark_tick(color="#425563", orient="horizontal", thickness=1.5, size=40)
+             ).encode(
         x=x,
         y=alt.Y("limit:Q", axis=alt.Axis(format="%")),
         detail="column:N",

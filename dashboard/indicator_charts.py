@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 from components import disclosed, drawable, read, table, withheld_note
 from funnel_charts import JUDGEMENT_WORDS, funnel_chart
+from sign_in import current_user
 from spc_charts import as_image, assurance_icon, spc_chart, variation_icon
 
 from carepath.publish import reader
@@ -17,11 +18,11 @@ NETWORK = "Network"
 
 
 def chart_sites(published: Path, selection: reader.Selection) -> list[str]:
-    """The charts a reader can open: the network's, then each chosen site's (every site's
-    when none is chosen)."""
-    options = read(published, reader.filter_options)
-    sites = list(options.value[options.dimension == "site"])
-    return [NETWORK] + [s for s in sites if not selection.sites or s in selection.sites]
+    """The charts a reader can open: the network's (not for a site user), then each chosen
+    site's (every site's when none is chosen)."""
+    sites = list(read(published, reader.sites).site_code)
+    network = [] if current_user().site else [NETWORK]
+    return network + [s for s in sites if not selection.sites or s in selection.sites]
 
 
 def icons_html(summary: pd.DataFrame, size: int = 32) -> tuple[str, list[str]]:
@@ -73,12 +74,16 @@ def funnel_section(published: Path, indicator_id: str, label: str) -> None:
         st.info(f"No site has {label.lower()} to compare yet.")
         return
     start, end = funnel.period_start.iloc[0], funnel.period_end.iloc[0]
+    own_site = current_user().site
     st.caption(
-        f"Funnel plot of {label.lower()}, {start:%b %Y} to {end:%b %Y}, every site. How to read "
-        "it: a site outside the dotted 99.8% limits differs from the network by more than "
-        "chance and its caseload explain (the limits allow for the usual spread between "
-        "sites); the funnel always compares every site over the last 12 judged months, "
-        "whatever the filters.")
+        f"Funnel plot of {label.lower()}, {start:%b %Y} to {end:%b %Y}, "
+        + ("every site" if own_site is None else
+           f"site {own_site} against the limits the network sets at its caseload")
+        + ". How to read it: a site outside the dotted 99.8% limits differs from the network "
+        "by more than chance and its caseload explain (the limits allow for the usual spread "
+        "between sites); the funnel always compares every site over the last 12 judged "
+        "months, whatever the filters"
+        + ("." if own_site is None else "; only your site's point is shown."))
     drawn = drawable(funnel, ("denominator", "numerator"))
     if not drawn.empty:
         st.altair_chart(funnel_chart(drawn), width="stretch")
@@ -113,9 +118,13 @@ def indicator_charts(published: Path, areas: tuple[str, ...],
     indicator = left.selectbox("Indicator", list(labels), format_func=labels.get,
                                key=indicator_key(areas[0]), bind="query-params")
     # A link to one site's chart (a cell of the performance matrix) opens that site's.
-    site = right.selectbox("Chart of", chart_sites(published, selection),
-                           key=f"chart_of_{areas[0]}",
-                           index=1 if len(selection.sites) == 1 else 0)
+    options = chart_sites(published, selection)
+    if not options:
+        st.info("The chosen sites have no charts yet.")
+        return
+    site = right.selectbox("Chart of", options, key=f"chart_of_{areas[0]}",
+                           index=options.index(selection.sites[0])
+                           if len(selection.sites) == 1 and selection.sites[0] in options else 0)
     spc_section(published, site, indicator, labels[indicator], selection)
     if units[indicator] == "proportion":
         funnel_section(published, indicator, labels[indicator])

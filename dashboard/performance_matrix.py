@@ -1,6 +1,6 @@
 """The integrated performance report matrix: one row per indicator, a column for the network
-and each site, each cell the chart's latest value, the target, and Making Data Count's icons;
-a cell links to the page that draws its chart.
+(for users who may see every site) and each site, each cell the chart's latest value, the
+target, and Making Data Count's icons; a cell links to the page that draws its chart.
 
 The matrix is HTML so that a cell can hold its icons and a link. Every value is a column of
 marts.fct_spc_summary, formatted for reading and escaped; nothing is computed here.
@@ -73,7 +73,9 @@ def _cell(row: pd.Series, area: str, min_count: int) -> str:
 def matrix_html(summaries: pd.DataFrame, indicators: pd.DataFrame, min_count: int) -> str:
     """fct_spc_summary rows (network and sites) as the matrix, indicators in display order."""
     areas = dict(zip(indicators.indicator_id, indicators.pathway_area, strict=True))
-    columns = [NETWORK] + sorted(summaries.site_code.dropna().unique())
+    # A site user's summaries have no network rows, so their matrix has no network column.
+    columns = ([NETWORK] if summaries.is_network_total.any() else []) + sorted(
+        summaries.site_code.dropna().unique())
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     rows = []
     for indicator_id, group in summaries.groupby("indicator_id", sort=False):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from support.paths import BIN, ROOT
+from support.sign_in import write_users_file
 
 from carepath.generate import generate
 from carepath.pipeline import RunSummary, run_pipeline
@@ -61,12 +62,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.fixture(scope="session")
+def dashboard_users(tmp_path_factory) -> Path:
+    """A users file with an all-sites user and a site user (support.sign_in)."""
+    return write_users_file(tmp_path_factory.mktemp("access") / "users.json")
+
+
 @pytest.fixture
-def running_dashboard(pipeline_run):
+def running_dashboard(pipeline_run, dashboard_users):
     """The real dashboard served by `streamlit run` on a free port, reading the test marts."""
     settings, _ = pipeline_run
     port = free_port()
-    env = {**os.environ, "CAREPATH_DATA_DIR": str(settings.data_dir)}
+    env = {**os.environ, "CAREPATH_DATA_DIR": str(settings.data_dir),
+           "CAREPATH_USERS_FILE": str(dashboard_users)}
     proc = subprocess.Popen(
         [str(BIN / "streamlit"), "run", str(ROOT / "dashboard" / "app.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1",

@@ -74,15 +74,19 @@ def published_at(published: Path) -> pd.Timestamp | None:
     return None if rows.empty else rows.published_at.iloc[0]
 
 
-def filter_options(published: Path) -> pd.DataFrame:
-    """What a reader can choose from (dimension, value): the sites, the months on record
-    (referrals received, judged monthly indicators), and the priorities, referral reasons and
-    target services on record."""
+def sites(published: Path) -> pd.DataFrame:
+    """The sites on record (site_code), in code order."""
     return _select(published, """
-        select 'site' as dimension, site_code as value from marts.fct_site_performance
-        where not is_network_total
-        union all
-        select 'month', month from (
+        select site_code from marts.fct_site_performance where not is_network_total
+        order by site_code""")
+
+
+def filter_options(published: Path) -> pd.DataFrame:
+    """What else a reader can choose from (dimension, value): the months on record (referrals
+    received, judged monthly indicators), and the priorities, referral reasons and target
+    services on record. No site's figures; the sites are `sites`."""
+    return _select(published, """
+        select 'month' as dimension, month as value from (
             select strftime(received_month, '%Y-%m') as month from marts.fct_referral_latency
             where received_month is not null
             union

@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 from components import published_or_stop, read, table, whole
 from filters import current
+from sign_in import current_user
 
 from carepath.publish import reader
 from carepath.settings import load_settings
@@ -31,23 +32,27 @@ build = failed_build(settings)
 if build is not None:
     st.error(f"The latest build ({build['finished_at']}) failed, so it was not published: "
              "the figures below are from the last good publication.")
-    for failure in build["failures"]:
-        st.markdown(f"- `{failure}`")
+    # The failing checks can name any site's rows: they are for users who may see every site.
+    if current_user().site is None:
+        for failure in build["failures"]:
+            st.markdown(f"- `{failure}`")
 published = published_or_stop()
 selection = current()
 
 deliveries = read(published, reader.delivery_status, selection)
-network = deliveries[deliveries.is_network_total].iloc[0]
 status = deliveries[~deliveries.is_network_total].drop(columns="is_network_total")
 rules = read(published, reader.quarantine_rules, selection)
 rejected = read(published, reader.rejected_files, selection)
 disagreeing = read(published, reader.disagreeing_questionnaire_totals, selection)
 
-cols = st.columns(4)
-cols[0].metric("Files loaded", whole(network.files_loaded))
-cols[1].metric("Files rejected", whole(network.files_rejected))
-cols[2].metric("Rows loaded", whole(network.rows_loaded))
-cols[3].metric("Rows quarantined", whole(network.rows_quarantined))
+# The network's totals; a site user, who may not see them, has their site's rows in the table.
+if deliveries.is_network_total.any():
+    network = deliveries[deliveries.is_network_total].iloc[0]
+    cols = st.columns(4)
+    cols[0].metric("Files loaded", whole(network.files_loaded))
+    cols[1].metric("Files rejected", whole(network.files_rejected))
+    cols[2].metric("Rows loaded", whole(network.rows_loaded))
+    cols[3].metric("Rows quarantined", whole(network.rows_quarantined))
 
 late = status[status.is_late]
 gaps = status[status.missing_months.notna()]
@@ -100,7 +105,9 @@ else:
 
 docs = settings.gx_dir / "data_docs"
 st.subheader("Great Expectations Data Docs")
-if (docs / "index.html").exists():
+if current_user().site is not None:
+    st.write("The Data Docs cover every site's files: ask a user who may see every site.")
+elif (docs / "index.html").exists():
     st.write(f"The gate's validation results for the latest load, as GX Data Docs: "
              f"`{docs / 'index.html'}`.")
     st.download_button("Download the Data Docs (zip)", data=_zipped(str(docs)),

@@ -39,6 +39,8 @@ st.caption(f"Published {published_at:%Y-%m-%d %H:%M UTC}. Access wait = days on 
 if len(selection.sites) > 1:
     st.info("The headline figures are for the whole network or one site: choose one site, or "
             "none, to see them. The table below lists the chosen sites.")
+elif performance.empty:
+    st.info("No published figures for the chosen site yet.")
 else:
     headline = performance.iloc[0] if not selection.sites else sites.iloc[0]
     st.subheader("Network" if not selection.sites else f"Site {headline.site_code}")

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from support.dashboard_modules import load
 from support.paths import ROOT
 from support.recompute_marts import recompute_from_warehouse
+from support.sign_in import ALL_SITES_USER, sign_in
 
 from carepath.publish import reader
 
@@ -28,13 +29,25 @@ PAGES = ["views/overview.py", "views/bottlenecks.py", "views/referral_pathway.py
          "views/data_quality.py"]
 
 
-def _open(settings, monkeypatch, page: str = PAGES[0], **params) -> AppTest:
-    """The app on `page`, opened from a URL with these query parameters."""
-    monkeypatch.setenv("CAREPATH_DATA_DIR", str(settings.data_dir))
+@pytest.fixture(autouse=True)
+def users_file(dashboard_users, monkeypatch):
+    monkeypatch.setenv("CAREPATH_USERS_FILE", str(dashboard_users))
+
+
+def _signed_in(user: str = ALL_SITES_USER, **params) -> AppTest:
+    """The app opened from a URL with these query parameters, `user` signed in."""
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
+    return sign_in(at, user)
+
+
+def _open(settings, monkeypatch, page: str = PAGES[0], user: str = ALL_SITES_USER,
+          **params) -> AppTest:
+    """The app on `page`, opened from a URL with these query parameters, `user` signed in."""
+    monkeypatch.setenv("CAREPATH_DATA_DIR", str(settings.data_dir))
+    at = _signed_in(user, **params)
     if page != PAGES[0]:
         # AppTest opens the default page first, whatever the URL's path, so the parameters of
         # another page's widgets never reach them: the browser suite opens such links.
@@ -51,10 +64,7 @@ def _table(at: AppTest, column: str):
 @pytest.fixture
 def app(pipeline_run, monkeypatch) -> tuple[AppTest, object]:
     settings, _ = pipeline_run
-    monkeypatch.setenv("CAREPATH_DATA_DIR", str(settings.data_dir))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    return at, settings
+    return _open(settings, monkeypatch), settings
 
 
 @pytest.fixture(scope="module")
@@ -157,8 +167,7 @@ def test_bottlenecks_are_the_finders_ranked_findings_each_with_its_chart(app):
 
 def test_without_published_marts_the_page_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("CAREPATH_DATA_DIR", str(tmp_path))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
+    at = _signed_in()
     assert not at.exception
     assert "Run the pipeline" in at.warning[0].value
 
@@ -177,8 +186,7 @@ def test_a_damaged_or_outdated_published_copy_gets_a_message_not_a_traceback(
         con.close()
     monkeypatch.setenv("CAREPATH_DATA_DIR", str(tmp_path))
     for page in ("views/overview.py", "views/data_quality.py"):
-        at = AppTest.from_file(APP, default_timeout=60)
-        at.run()
+        at = _signed_in()
         if page != "views/overview.py":
             at.switch_page(page).run()
         assert not at.exception

@@ -92,9 +92,10 @@ def test_a_corrected_file_beside_the_original_wins_by_arrival_not_by_name(data_d
 
 
 def test_a_row_that_slips_past_the_gate_is_named_and_the_last_publication_stays(
-        data_dir, monkeypatch):
+        data_dir, dashboard_users, monkeypatch):
     from streamlit.testing.v1 import AppTest
     from support.paths import ROOT
+    from support.sign_in import sign_in
 
     write_rows(data_dir.landing_dir, "ASH", "referrals", "r1.csv", [{}])
     good = run_pipeline(data_dir)
@@ -121,8 +122,10 @@ def test_a_row_that_slips_past_the_gate_is_named_and_the_last_publication_stays(
     assert "last build: FAILED" in published_status(data_dir)[0]
 
     monkeypatch.setenv("CAREPATH_DATA_DIR", str(data_dir.data_dir))
+    monkeypatch.setenv("CAREPATH_USERS_FILE", str(dashboard_users))
     at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
     at.run()
+    sign_in(at)
     at.switch_page("views/data_quality.py").run()
     assert not at.exception
     assert any("latest build" in e.value and "failed" in e.value for e in at.error)
