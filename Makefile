@@ -23,6 +23,9 @@ export CAREPATH_DATA_DIR := $(abspath $(DATA))
 export AIRFLOW_HOME := $(abspath .airflow)
 export AIRFLOW__CORE__DAGS_FOLDER := $(abspath dags)
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
+# The dashboard's users (carepath users add/remove); the demo makes one (see demo-user).
+export CAREPATH_USERS_FILE ?= $(abspath $(DATA))/access/users.json
+DEMO_LOGIN := $(DATA)/access/demo-login.txt
 
 .PHONY: help env demo pipeline dashboard lint test browser bench bench-load bench-dashboard clean
 
@@ -59,8 +62,17 @@ pipeline: env $(DATA)/landing/ground_truth.json $(AIRFLOW_HOME)/airflow.db
 	  || { tail -n 60 $(DATA)/last_dag_run.log; echo "DAG run failed: see $(DATA)/last_dag_run.log"; exit 1; }
 	@$(BIN)/carepath status
 
-dashboard: env
-	@echo "carepath dashboard: http://localhost:$(PORT)"
+# The demo's own all-sites user, with a random password kept beside the users file. A real
+# deployment adds its users with `carepath users add` and never keeps a password.
+$(DEMO_LOGIN): | env
+	@mkdir -p $(dir $@)
+	@password=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(15))'); \
+	  printf '%s' "$$password" | $(BIN)/carepath users add demo --all-sites --password-stdin \
+	  && (umask 077; printf 'user: demo\npassword: %s\n' "$$password" > $@)
+
+dashboard: env $(DEMO_LOGIN)
+	@echo "carepath dashboard: http://localhost:$(PORT) - sign in as in $(DEMO_LOGIN)"
+	@cat $(DEMO_LOGIN)
 	$(BIN)/streamlit run dashboard/app.py --server.port $(PORT) --server.headless true \
 	  --browser.gatherUsageStats false
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 import streamlit as st
 from components import published_path
 from filters import sidebar
-from sign_in import sign_out_button, signed_in_user
+from sign_in import keep_signed_in, sign_in_page, sign_out_button, signed_in_user
 
 st.set_page_config(page_title="carepath", page_icon=":material/route:", layout="wide")
 # Streamlit's own CSV export writes cells as they are, so a site's `=HYPERLINK(...)` would run in
 # a spreadsheet; every table offers a formula-safe download instead (components.table).
 st.set_option("client.disableDataExport", True)
 
-# Nothing below runs, and no page is listed, before someone has signed in.
 user = signed_in_user()
-navigation = st.navigation([
+navigation = st.navigation(position="sidebar" if user else "hidden", pages=[
     st.Page("views/overview.py", title="Overview", icon=":material/dashboard:",
             url_path="overview", default=True),
     st.Page("views/bottlenecks.py", title="Bottlenecks", icon=":material/report:",
@@ -30,8 +29,13 @@ navigation = st.navigation([
     st.Page("views/data_quality.py", title="Data quality", icon=":material/rule:",
             url_path="data-quality"),
 ])
-# The filters are the entrypoint's widgets, so every page shares them (and the URL keeps them).
+# Before someone signs in, no page runs and none is listed; the navigation is built all the same,
+# so the page a link asked for is the one shown after signing in.
+if user is None:
+    sign_in_page()
+keep_signed_in(user)
 sign_out_button(user)
+# The filters are the entrypoint's widgets, so every page shares them (and the URL keeps them).
 if published_path().exists():
     sidebar(published_path(), user)
 navigation.run()

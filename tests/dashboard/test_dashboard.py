@@ -8,6 +8,7 @@ wrong column, or a mart that computed a wrong number, fails here.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import duckdb
@@ -18,8 +19,16 @@ from streamlit.testing.v1 import AppTest
 from support.dashboard_modules import load
 from support.paths import ROOT
 from support.recompute_marts import recompute_from_warehouse
-from support.sign_in import ALL_SITES_USER, sign_in
+from support.sign_in import (
+    ALL_SITES_USER,
+    PASSWORD,
+    SITE_USER,
+    SITE_USERS_SITE,
+    sign_in,
+    write_users_file,
+)
 
+from carepath.access.users import add_user
 from carepath.publish import reader
 
 APP = str(ROOT / "dashboard" / "app.py")
@@ -339,3 +348,101 @@ def test_small_counts_are_shown_as_fewer_than_the_threshold_everywhere(pipeline_
     for page in PAGES:
         at.switch_page(page).run()
         assert not at.exception, page
+
+
+OTHER_SITES = re.compile(r"\b(ASH|CAR|DEN)\b")
+
+
+def _texts(at: AppTest) -> list[str]:
+    """Every piece of text a page shows outside its charts, tables included."""
+    texts = [e.value for kind in ("title", "subheader", "markdown", "caption", "info",
+                                  "warning", "error", "success") for e in getattr(at, kind)]
+    texts += [f"{m.label} {m.value}" for m in at.metric]
+    texts += [str(o) for widget in (*at.selectbox, *at.multiselect) for o in widget.options]
+    texts += [df.value.to_csv(index=False) for df in at.dataframe]
+    return texts
+
+
+def test_no_page_shows_before_sign_in_and_a_wrong_password_is_refused(pipeline_run,
+                                                                       monkeypatch):
+    settings, _ = pipeline_run
+    monkeypatch.setenv("CAREPATH_DATA_DIR", str(settings.data_dir))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["site"] = "BRA"
+    at.run()
+    assert [t.value for t in at.title] == ["carepath: sign in"]
+    assert not at.metric and not at.dataframe and not at.multiselect
+    sign_in(at, ALL_SITES_USER, "not the password")
+    assert "Unknown user name or wrong password." in [e.value for e in at.error]
+    assert not at.metric and not at.dataframe
+    sign_in(at, "nobody", PASSWORD)
+    assert "Unknown user name or wrong password." in [e.value for e in at.error]
+    sign_in(at, ALL_SITES_USER)
+    assert at.title[0].value == "Oncology to rehabilitation: where patients wait"
+    assert at.multiselect(key="site").value == ["BRA"], "the link's filters survive signing in"
+    assert any(c.value.startswith(f"Signed in as {ALL_SITES_USER}") for c in at.sidebar.caption)
+
+
+def test_failed_sign_ins_are_rate_limited(pipeline_run, monkeypatch, tmp_path):
+    settings, _ = pipeline_run
+    monkeypatch.setenv("CAREPATH_DATA_DIR", str(settings.data_dir))
+    users = write_users_file(tmp_path / "users.json")
+    monkeypatch.setenv("CAREPATH_USERS_FILE", str(users))
+    add_user(users, "guessed-at", "ASH", PASSWORD)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    try:
+        for _ in range(5):
+            sign_in(at, "guessed-at", "a wrong guess")
+            assert "Unknown user name or wrong password." in [e.value for e in at.error]
+        sign_in(at, "guessed-at", PASSWORD)  # the right password, too late
+        assert any(e.value.startswith("Too many failed sign-ins") for e in at.error)
+        assert [t.value for t in at.title] == ["carepath: sign in"]
+        sign_in(at, SITE_USER)  # another name is not held by these failures
+        assert at.title[0].value == "Oncology to rehabilitation: where patients wait"
+    finally:
+        st.cache_resource.clear()  # the throttle is the server's: forget these failures
+
+
+def test_a_removed_user_is_signed_out_at_the_next_click_and_sign_out_ends_a_session(
+        pipeline_run, monkeypatch, tmp_path):
+    settings, _ = pipeline_run
+    monkeypatch.setenv("CAREPATH_DATA_DIR", str(settings.data_dir))
+    users = write_users_file(tmp_path / "users.json")
+    monkeypatch.setenv("CAREPATH_USERS_FILE", str(users))
+    at = _signed_in(SITE_USER)
+    assert at.title[0].value == "Oncology to rehabilitation: where patients wait"
+    add_user(users, SITE_USER, "CAR", PASSWORD)  # moved to another site
+    at.run()
+    assert [t.value for t in at.title] == ["carepath: sign in"]
+    assert "Your sign-in has ended: please sign in again." in [w.value for w in at.warning]
+    sign_in(at, SITE_USER)
+    assert at.title[0].value == "Oncology to rehabilitation: where patients wait"
+    next(b for b in at.sidebar.button if b.label == "Sign out").click().run()
+    assert [t.value for t in at.title] == ["carepath: sign in"]
+    assert not at.metric
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_site_user_sees_only_their_site_on_every_page(pipeline_run, monkeypatch, page):
+    settings, _ = pipeline_run
+    # A link naming other sites changes nothing: a site user has no site filter.
+    at = _open(settings, monkeypatch, page, user=SITE_USER, site=["ASH", "CAR"])
+    assert not at.exception
+    assert not [m for m in at.multiselect if m.label == "Site"]
+    tables = [df.value for df in at.dataframe]
+    assert tables or at.info, "every page shows a table, or says why it has none"
+    for table in tables:
+        if "site_code" in table.columns:
+            assert set(table.site_code) <= {SITE_USERS_SITE}
+    leaks = [t for t in _texts(at) if OTHER_SITES.search(t)]
+    assert not leaks, leaks
+    if page == "views/overview.py":
+        assert at.subheader[0].value == f"Site {SITE_USERS_SITE}"
+        assert set(_table(at, "variation")["where"]) == {SITE_USERS_SITE}
+        bra = reader.site_performance(settings.published_path, reader.Selection(sites=("BRA",)))
+        metrics = {m.label: m.value for m in at.metric}
+        assert metrics["Referrals received"] == f"{int(bra.referrals_received.iloc[1]):,}"
+    if page == "views/data_quality.py":
+        assert not at.metric, "the network's delivery totals are not a site user's"
+        assert not [b for b in at.get("download_button") if "Data Docs" in b.proto.label]

@@ -1,4 +1,4 @@
-"""`carepath` on the command line: generate, run (twice), status, check."""
+"""`carepath` on the command line: generate, run (twice), status, check, users."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import subprocess
 
 from support.extract_files import write_rows
 from support.paths import BIN
+
+from carepath.access.users import authenticate, read_users
 
 
 def _carepath(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -101,3 +103,42 @@ def test_check_reports_a_site_s_files_and_writes_nothing(tmp_path):
 
     unknown = _carepath("check", "--site", "ASH", str(tmp_path / "missing.csv"), env=env)
     assert unknown.returncode == 2 and "no such file" in unknown.stderr
+
+
+def test_users_are_managed_from_the_command_line_with_the_password_on_stdin(tmp_path):
+    users_file = tmp_path / "access" / "users.json"
+    env = {**os.environ, "CAREPATH_USERS_FILE": str(users_file)}
+
+    def users(*args: str, password: str | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run([str(BIN / "carepath"), "users", *args], input=password,
+                              capture_output=True, text=True, env=env, timeout=60)
+
+    added = users("add", "ana", "--site", "BRA", "--password-stdin",
+                  password="a long password\n")
+    assert added.returncode == 0, added.stderr
+    assert "added ana (site BRA)" in added.stdout
+    lead = users("add", "lead", "--all-sites", "--password-stdin", password="another password")
+    assert lead.returncode == 0, lead.stderr
+    stored = read_users(users_file)
+    # The final line break that `echo` adds is not part of the password.
+    assert authenticate(stored, "ana", "a long password") == stored["ana"]
+    assert "a long password" not in users_file.read_text()
+    listed = users("list")
+    assert listed.stdout.splitlines() == ["ana\tsite BRA", "lead\tevery site"]
+
+    short = users("add", "bob", "--site", "BRA", "--password-stdin", password="short")
+    assert short.returncode == 2 and "at least 12 characters" in short.stderr
+    both = users("add", "bob", "--site", "BRA", "--all-sites", "--password-stdin",
+                 password="a long password")
+    assert both.returncode == 2 and "not allowed with" in both.stderr
+    not_a_terminal = users("add", "bob", "--site", "BRA", password="a long password")
+    assert not_a_terminal.returncode == 2 and "--password-stdin" in not_a_terminal.stderr
+
+    assert users("remove", "ana").returncode == 0
+    assert set(read_users(users_file)) == {"lead"}
+    missing = users("remove", "ana")
+    assert missing.returncode == 2 and "no user 'ana'" in missing.stderr
+    unset = subprocess.run([str(BIN / "carepath"), "users", "list"], capture_output=True,
+                           text=True, env={k: v for k, v in env.items()
+                                           if k != "CAREPATH_USERS_FILE"}, timeout=60)
+    assert unset.returncode == 2 and "CAREPATH_USERS_FILE is not set" in unset.stderr
