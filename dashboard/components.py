@@ -99,16 +99,27 @@ def _header(column: str, config: object) -> str:
     return column
 
 
-def table(frame: pd.DataFrame, name: str, column_config: dict | None = None) -> None:
+def table(frame: pd.DataFrame, name: str, column_config: dict | None = None,
+          drill: Callable[[pd.Series], None] | None = None) -> None:
     """`frame` as a table, with a CSV download of exactly what it shows under the same headers.
     The download is formula-safe (carepath.publish.csv_export); Streamlit's own export button,
-    which is not, is switched off in app.py."""
+    which is not, is switched off in app.py. With `drill`, a row can be selected, and
+    drill(row) draws the referral-level rows behind it below the table."""
     column_config = column_config or {}
+    original = frame.reset_index(drop=True)
     # An empty text cell is blank on screen and in the download, never "None".
     text = [c for c in frame.select_dtypes(include=["object", "str"]).columns
             if frame[c].dropna().map(lambda v: isinstance(v, str)).all()]
-    frame = frame.fillna({c: "" for c in text})
-    st.dataframe(frame, hide_index=True, column_config=column_config)
+    frame = original.fillna({c: "" for c in text})
+    event = st.dataframe(frame, hide_index=True, column_config=column_config,
+                         key=f"table-{name}", on_select="rerun" if drill else "ignore",
+                         selection_mode="single-row")
     shown = frame.rename(columns={c: _header(c, column_config.get(c)) for c in frame.columns})
     st.download_button("Download CSV", data=formula_safe_csv(shown), file_name=f"{name}.csv",
                        mime="text/csv", key=f"download-{name}", icon=":material/download:")
+    if drill is not None:
+        rows = event.selection.rows
+        if rows:
+            drill(original.iloc[rows[0]])
+        else:
+            st.caption("Select a row (the box at its left) to list the referrals behind it.")

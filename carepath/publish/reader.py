@@ -153,19 +153,58 @@ def longest_waiters(published: Path, limit: int = 20,
 
 
 def referrals(published: Path, selection: Selection = EVERYTHING,
-              limit: int = 5000) -> pd.DataFrame:
+              limit: int = 5000, received_only: bool = False) -> pd.DataFrame:
     """The referral-level rows behind the access figures (fct_referral_latency), by month
-    received, pseudonymised keys only; at most `limit`, the longest waits first."""
+    received, pseudonymised keys only; at most `limit`, the longest waits first. With
+    `received_only`, only the referrals the rehab service has received (the ones counted as
+    referrals received), not those still on their way."""
     where, params = selection.where(site="site_code", month="received_month",
                                     priority="priority", reason="referral_reason",
                                     service="target_service")
+    received = "received_month is not null" if received_only else "true"
     return _select(published, f"""
         select site_code, referral_id, priority, referral_reason, target_service,
                received_month, pathway_status, days_receipt_to_triage, days_triage_to_offer,
                days_offer_to_first_seen, days_rtt_wait, target_days, is_within_target
         from marts.fct_referral_latency
-        where {where}
+        where {where} and {received}
         order by days_rtt_wait desc nulls last, site_code, referral_id
+        limit ?""", [*params, limit])
+
+
+def adherence_referrals(published: Path, selection: Selection = EVERYTHING,
+                        limit: int = 5000) -> pd.DataFrame:
+    """The referral-level rows behind the adherence figures (fct_adherence), by month first
+    seen: pseudonymised keys only; at most `limit`, the lowest attendance first."""
+    where, params = selection.where(site="site_code", month="first_seen_date")
+    return _select(published, f"""
+        select site_code, referral_id, programme_type, first_seen_date, planned_sessions,
+               sessions_expected, sessions_attended, sessions_did_not_attend,
+               prop_sessions_attended, dose_intensity, is_dropout, is_completed,
+               programme_status
+        from marts.fct_adherence
+        where {where}
+        order by prop_sessions_attended nulls last, site_code, referral_id
+        limit ?""", [*params, limit])
+
+
+def registry_referrals(published: Path, selection: Selection = EVERYTHING,
+                       limit: int = 5000) -> pd.DataFrame:
+    """The outcome registry's rows (fct_outcome_registry: a referral and instrument each)
+    behind the completeness figures, by month first seen (fct_adherence's first_seen_date):
+    pseudonymised keys only; at most `limit`."""
+    where, params = selection.where(site="registry.site_code", month="seen.first_seen_date")
+    return _select(published, f"""
+        select registry.site_code, registry.referral_id, seen.first_seen_date,
+               registry.instrument, registry.baseline_day, registry.baseline_value,
+               registry.followup_day, registry.followup_value, registry.has_pair,
+               registry.change, registry.is_responder
+        from marts.fct_outcome_registry as registry
+        inner join marts.fct_adherence as seen
+            on registry.site_code = seen.site_code and registry.referral_id = seen.referral_id
+        where {where}
+        order by registry.site_code, seen.first_seen_date, registry.referral_id,
+                 registry.instrument
         limit ?""", [*params, limit])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 from components import disclosed, published_or_stop, read, table
+from drill_downs import adherence_rows, narrowed
 from filters import current
 from indicator_charts import indicator_charts
 
@@ -35,7 +36,11 @@ table(performance[["site_code", "sessions_expected", "sessions_attended",
           "prop_sessions_attended": st.column_config.NumberColumn("Attended",
                                                                   format="percent"),
           "prop_sessions_did_not_attend": st.column_config.NumberColumn("Did not attend",
-                                                                        format="percent")})
+                                                                        format="percent")},
+      drill=lambda row: adherence_rows(
+          published, narrowed(selection, site=None if row.site_code == "Network"
+                              else row.site_code),
+          f"Programmes at {row.site_code}"))
 
 st.subheader("Adherence charts")
 indicator_charts(published, ("adherence",), selection)

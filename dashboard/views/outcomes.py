@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 from components import disclosed, published_or_stop, read, table
+from drill_downs import narrowed, registry_rows
 from filters import current
 from indicator_charts import indicator_charts
 
@@ -35,7 +36,11 @@ else:
         "prop_eligible_with_pair": st.column_config.NumberColumn("With a pair",
                                                                  format="percent"),
         "prop_eligible_baseline_only": st.column_config.NumberColumn("Baseline only",
-                                                                     format="percent")})
+                                                                     format="percent")},
+        drill=lambda row: registry_rows(
+            published, narrowed(selection, site=row.site_code, month=row.month_seen),
+            f"Outcome measures of patients first seen at {row.site_code} in "
+            f"{row.month_seen:%B %Y}"))
 
 st.subheader("Outcome charts")
 indicator_charts(published, ("outcomes",), selection)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 from components import disclosed, min_count, percent, published_or_stop, read, table, whole
+from drill_downs import narrowed, referral_rows
 from filters import current
 from performance_matrix import matrix_html, matrix_table
 
@@ -74,6 +75,10 @@ table(
         "prop_sessions_did_not_attend": st.column_config.NumberColumn("Did not attend",
                                                                       format="percent"),
     },
+    drill=lambda row: referral_rows(published, narrowed(selection, site=row.site_code),
+                                    "site-referrals",
+                                    f"Referrals received at {row.site_code}",
+                                    received_only=True),
 )
 
 st.subheader("Performance matrix")

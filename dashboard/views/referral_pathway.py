@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import altair as alt
 import streamlit as st
-from components import drawable, published_or_stop, read, table, withheld_note
-from filters import current, readable
+from components import drawable, published_or_stop, read, withheld_note
+from drill_downs import referral_rows
+from filters import current
 from indicator_charts import indicator_charts
 
 from carepath.publish import reader
@@ -52,21 +53,8 @@ st.subheader("Access charts")
 indicator_charts(published, ("access",), selection)
 
 st.subheader("The referrals behind these figures")
-referrals = read(published, reader.referrals, selection)
 st.caption("Each referral received in the chosen period at the chosen sites, with its stage "
            "latencies and its wait on the RTT clock, longest first (at most 5,000 rows; "
            "pseudonymised referral keys only). Priority, reason and service filters apply "
            "here.")
-if referrals.empty:
-    st.info("No referral matches the filters.")
-else:
-    for column in ("priority", "referral_reason", "target_service", "pathway_status"):
-        referrals[column] = referrals[column].map(readable)
-    table(referrals, "referrals", column_config={
-        "site_code": "Site", "referral_id": "Referral", "priority": "Priority",
-        "referral_reason": "Reason", "target_service": "Service",
-        "received_month": st.column_config.DateColumn("Received", format="YYYY-MM"),
-        "pathway_status": "Status", "days_receipt_to_triage": "Days to triage",
-        "days_triage_to_offer": "Days to offer", "days_offer_to_first_seen": "Days to seen",
-        "days_rtt_wait": "Access wait (days)", "target_days": "Target (days)",
-        "is_within_target": "Within target"})
+referral_rows(published, selection, what="Referrals received")

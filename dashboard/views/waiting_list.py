@@ -6,6 +6,7 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 from components import disclosed, drawable, published_or_stop, read, table, withheld_note
+from drill_downs import narrowed, waiting_rows
 from filters import current, readable
 from indicator_charts import indicator_charts
 
@@ -60,7 +61,9 @@ else:
         "prop_waiting_within_rtt_standard": st.column_config.NumberColumn("Within 18 weeks",
                                                                           format="percent"),
         "median_days_waiting": "Median days", "max_days_waiting": "Longest (days)",
-    })
+    }, drill=lambda row: waiting_rows(
+        published, narrowed(selection, site=row.site_code, priority=row.priority),
+        "waiting-referrals", f"Waiting at {row.site_code}, {readable(row.priority).lower()}"))
 st.write("Longest waiters")
 if longest.empty:
     st.info("Nobody matching the filters is waiting.")

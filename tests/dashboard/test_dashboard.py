@@ -446,3 +446,69 @@ def test_a_site_user_sees_only_their_site_on_every_page(pipeline_run, monkeypatc
     if page == "views/data_quality.py":
         assert not at.metric, "the network's delivery totals are not a site user's"
         assert not [b for b in at.get("download_button") if "Data Docs" in b.proto.label]
+
+
+def _select_row(at: AppTest, table: str, row: int) -> AppTest:
+    """Select a table's row as a click on its box does (AppTest cannot click a grid)."""
+    at.session_state[f"table-{table}"] = {"selection": {"rows": [row], "columns": [],
+                                                        "cells": []}}
+    return at.run()
+
+
+def test_a_site_row_opens_the_referrals_behind_it(pipeline_run, monkeypatch, recomputed):
+    settings, _ = pipeline_run
+    at = _open(settings, monkeypatch)
+    sites = _table(at, "referrals_seen")
+    row = list(sites.site_code).index("CAR")
+    _select_row(at, "sites", row)
+    assert not at.exception
+    rows = _table(at, "days_rtt_wait")
+    # The referrals counted as received: not those still on their way to the service.
+    expected = [key for key, r in recomputed["fct_referral_latency"].items()
+                if key[0] == "CAR" and r["received_month"] is not None]
+    assert set(rows.site_code) == {"CAR"} and len(rows) == len(expected)
+    assert _whole(sites.referrals_received[row]) == len(expected)
+    assert any(m.value.startswith(f"**Referrals received at CAR: {len(expected):,}")
+               for m in at.markdown)
+
+
+def test_a_waiting_list_row_opens_the_referrals_waiting(pipeline_run, monkeypatch, recomputed):
+    settings, _ = pipeline_run
+    at = _open(settings, monkeypatch, "views/waiting_list.py")
+    by_site = _table(at, "pathways_waiting")
+    row = next(i for i, n in enumerate(by_site.pathways_waiting) if n != "<5")
+    site, priority = by_site.site_code[row], by_site.priority[row]
+    _select_row(at, "waiting-now-by-site", row)
+    assert not at.exception
+    # The drilled rows come straight after their table, before the 20 longest waiters.
+    waiting = [df.value for df in at.dataframe if "days_waiting" in df.value.columns][0]
+    expected = [key for key, r in recomputed["fct_waiting_list"].items()
+                if r["is_as_of_date"] and key[1] == site and r["priority"] == priority]
+    assert len(waiting) == len(expected) == _whole(by_site.pathways_waiting[row])
+    assert set(waiting.site_code) == {site}
+
+
+def test_adherence_and_outcome_rows_open_the_referrals_behind_them(pipeline_run, monkeypatch):
+    settings, _ = pipeline_run
+    at = _open(settings, monkeypatch, "views/adherence.py")
+    by_site = _table(at, "sessions_expected")
+    row = list(by_site.site_code).index("DEN")
+    _select_row(at, "adherence-by-site", row)
+    assert not at.exception
+    programmes = _table(at, "dose_intensity")
+    assert set(programmes.site_code) == {"DEN"}
+    assert f"{int(programmes.sessions_expected.sum()):,}" == by_site.sessions_expected[row]
+
+    at.switch_page("views/outcomes.py").run()
+    completeness = _table(at, "patients_eligible")
+    row = next(i for i, n in enumerate(completeness.patients_with_pair)
+               if n not in ("<5", "0"))
+    _select_row(at, "registry-completeness", row)
+    assert not at.exception
+    measures = _table(at, "baseline_value")
+    month = pd.Timestamp(completeness.month_seen[row])
+    assert set(measures.site_code) == {completeness.site_code[row]}
+    assert (pd.to_datetime(measures.first_seen_date).dt.to_period("M") == month.to_period(
+        "M")).all()
+    paired = measures[measures.has_pair].referral_id.nunique()
+    assert paired == _whole(completeness.patients_with_pair[row])

@@ -1,0 +1,123 @@
+"""The referral-level rows behind an aggregate: what a selected table row opens.
+
+Each function lists the rows of one referral-level mart for a narrowed selection (a site, a
+priority, a month), under readable headers, with its CSV download. Keys are pseudonymised; a
+site user sees their own site's rows only (components.read).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from components import read, table
+from filters import readable
+
+from carepath.publish import reader
+
+LIMIT = 5000
+
+
+def narrowed(selection: reader.Selection, site: str | None = None,
+             priority: str | None = None, month: date | None = None) -> reader.Selection:
+    """`selection` narrowed to one site, priority or month (None leaves it as it is; a site of
+    None is the network's row, which covers the chosen sites)."""
+    changes = {}
+    if site is not None and pd.notna(site):
+        changes["sites"] = (site,)
+    if priority is not None:
+        changes["priorities"] = (priority,)
+    if month is not None:
+        first = pd.Timestamp(month).date().replace(day=1)
+        changes |= {"month_from": first, "month_to": first}
+    return dataclasses.replace(selection, **changes)
+
+
+def _readable(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    return frame.assign(**{c: frame[c].map(readable) for c in columns})
+
+
+def _heading(what: str, rows: pd.DataFrame) -> None:
+    more = f" (the first {LIMIT:,})" if len(rows) == LIMIT else ""
+    st.markdown(f"**{what}: {len(rows):,} referral rows{more}**")
+
+
+def referral_rows(published: Path, selection: reader.Selection, name: str = "referrals",
+                  what: str = "The referrals behind these figures",
+                  received_only: bool = False) -> None:
+    """fct_referral_latency: each referral in the selection (with `received_only`, those the
+    rehab service has received), longest wait first."""
+    rows = read(published, reader.referrals, selection, LIMIT, received_only)
+    _heading(what, rows)
+    if rows.empty:
+        st.info("No referral matches.")
+        return
+    table(_readable(rows, "priority", "referral_reason", "target_service", "pathway_status"),
+          name, column_config={
+              "site_code": "Site", "referral_id": "Referral", "priority": "Priority",
+              "referral_reason": "Reason", "target_service": "Service",
+              "received_month": st.column_config.DateColumn("Received", format="YYYY-MM"),
+              "pathway_status": "Status", "days_receipt_to_triage": "Days to triage",
+              "days_triage_to_offer": "Days to offer",
+              "days_offer_to_first_seen": "Days to seen",
+              "days_rtt_wait": "Access wait (days)", "target_days": "Target (days)",
+              "is_within_target": "Within target"})
+
+
+def waiting_rows(published: Path, selection: reader.Selection, name: str,
+                 what: str) -> None:
+    """fct_waiting_list at the newest census: each referral waiting, longest first."""
+    rows = read(published, reader.longest_waiters, LIMIT, selection)
+    _heading(what, rows)
+    if rows.empty:
+        st.info("Nobody matching is waiting.")
+        return
+    table(_readable(rows.drop(columns="census_date"), "priority", "referral_reason",
+                    "target_service"), name, column_config={
+        "site_code": "Site", "referral_id": "Referral", "priority": "Priority",
+        "referral_reason": "Reason", "target_service": "Service",
+        "clock_start_date": st.column_config.DateColumn("Clock start", format="YYYY-MM-DD"),
+        "days_waiting": "Days", "weeks_waiting": "Weeks", "target_days": "Target (days)",
+        "is_clock_restarted": "Clock restarted"})
+
+
+def adherence_rows(published: Path, selection: reader.Selection, what: str) -> None:
+    """fct_adherence: each referral's programme, lowest attendance first."""
+    rows = read(published, reader.adherence_referrals, selection, LIMIT)
+    _heading(what, rows)
+    if rows.empty:
+        st.info("No programme matches.")
+        return
+    table(_readable(rows, "programme_type", "programme_status"), "adherence-referrals",
+          column_config={
+              "site_code": "Site", "referral_id": "Referral", "programme_type": "Programme",
+              "first_seen_date": st.column_config.DateColumn("First seen",
+                                                             format="YYYY-MM-DD"),
+              "planned_sessions": "Planned sessions", "sessions_expected": "Expected",
+              "sessions_attended": "Attended", "sessions_did_not_attend": "Did not attend",
+              "prop_sessions_attended": st.column_config.NumberColumn("Attended",
+                                                                      format="percent"),
+              "dose_intensity": st.column_config.NumberColumn("Dose intensity",
+                                                              format="percent"),
+              "is_dropout": "Dropped out", "is_completed": "Completed",
+              "programme_status": "Status"})
+
+
+def registry_rows(published: Path, selection: reader.Selection, what: str) -> None:
+    """fct_outcome_registry: each referral's baseline and follow-up per instrument."""
+    rows = read(published, reader.registry_referrals, selection, LIMIT)
+    _heading(what, rows)
+    if rows.empty:
+        st.info("No referral first seen then has an outcome measure.")
+        return
+    st.caption("Referrals with no outcome measure at all have no row here.")
+    table(rows, "registry-referrals", column_config={
+        "site_code": "Site", "referral_id": "Referral",
+        "first_seen_date": st.column_config.DateColumn("First seen", format="YYYY-MM-DD"),
+        "instrument": "Instrument", "baseline_day": "Baseline day",
+        "baseline_value": "Baseline", "followup_day": "Follow-up day",
+        "followup_value": "Follow-up", "has_pair": "Pair", "change": "Change",
+        "is_responder": "Responder"})
