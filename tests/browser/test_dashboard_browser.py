@@ -1,17 +1,23 @@
 """The running dashboard in a real browser: Debian's chromium driven by playwright.
 
+Each browser signs in first (a test user of support.sign_in); the all-sites user unless a test
+says otherwise.
+
 Screenshots of every page are saved under test-artifacts/screenshots/ (git-ignored) for a
 reviewer to look at.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
 from support.paths import ROOT
+from support.sign_in import ALL_SITES_USER, PASSWORD, SITE_USER, SITE_USERS_SITE
 
 from carepath.publish import reader
 
@@ -30,15 +36,39 @@ PAGES = {  # url path (the default page is the root): the page's title
 }
 
 
+def sign_in(page: Page, name: str = ALL_SITES_USER, password: str = PASSWORD) -> None:
+    """Fill in and send the sign-in form the page shows."""
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
 @pytest.fixture
-def page(running_dashboard):
+def browser(running_dashboard):
     url, settings = running_dashboard
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            yield browser.new_page(viewport={"width": 1400, "height": 1000}), url, settings
+            yield browser, url, settings
         finally:
             browser.close()
+
+
+def new_page(browser, url: str, user: str, path: str = "") -> Page:
+    """A page in a browser context of its own, signed in as `user` on `path`."""
+    page = browser.new_context(viewport={"width": 1400, "height": 1000},
+                               accept_downloads=True).new_page()
+    page.goto(f"{url}/{path}")
+    sign_in(page, user)
+    page.locator('[data-testid="stSidebar"]').get_by_text(f"Signed in as {user}").wait_for(
+        timeout=60_000)
+    return page
+
+
+@pytest.fixture
+def page(browser):
+    browser, url, settings = browser
+    yield new_page(browser, url, ALL_SITES_USER), url, settings
 
 
 def _tile(page: Page, label: str) -> str:
@@ -101,9 +131,11 @@ def test_a_filter_goes_into_the_url_and_a_pasted_link_reproduces_the_view(page):
     assert parse_qs(urlparse(page.url).query)["site"] == ["BRA"]
     assert _tile(page, "Referrals received") == f"{int(bra.referrals_received):,}"
 
-    # The same link in a fresh browser page: the same view, and it follows to another page.
+    # The same link in a fresh browser: after signing in, the same view; and the filter
+    # follows to another page.
     fresh = page.context.browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     fresh.goto(page.url)
+    sign_in(fresh)
     fresh.get_by_text("Site BRA", exact=True).wait_for(timeout=60_000)
     assert _tile(fresh, "Referrals received") == f"{int(bra.referrals_received):,}"
     fresh.goto(f"{url}/waiting-list?site=BRA")
@@ -126,3 +158,108 @@ def test_a_cell_of_the_performance_matrix_opens_its_chart(page):
     page.get_by_text("CAR, Seen within the priority's target").wait_for(timeout=60_000)
     assert "/referral-pathway" in page.url
     page.get_by_text("Funnel plot of seen within").wait_for(timeout=30_000)
+
+
+def _downloads(page: Page, folder: Path) -> list[Path]:
+    """Click every "Download CSV" button on the page; the files it saved."""
+    saved = []
+    buttons = page.get_by_role("button", name="Download CSV")
+    for index in range(buttons.count()):
+        with page.expect_download(timeout=30_000) as download:
+            buttons.nth(index).click()
+        path = folder / f"{len(saved)}-{download.value.suggested_filename}"
+        download.value.save_as(path)
+        saved.append(path)
+    return saved
+
+
+def _wait_for_page(page: Page, title: str) -> None:
+    page.get_by_role("heading", name=title).wait_for(timeout=60_000)
+    page.locator('[data-testid="stDataFrame"], [data-testid="stAlert"]').first.wait_for(
+        timeout=60_000)
+    page.wait_for_timeout(1500)  # the page's last elements arrive
+
+
+@pytest.mark.browser
+def test_nothing_shows_before_sign_in_and_a_wrong_password_is_refused(browser):
+    browser, url, _ = browser
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{url}/waiting-list")
+    page.get_by_role("heading", name="carepath: sign in").wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stDataFrame"], [data-testid="stMetric"]').count() == 0
+    assert page.get_by_role("link", name="Waiting list").count() == 0, "no page is listed"
+    sign_in(page, ALL_SITES_USER, "not the password")
+    page.get_by_text("Unknown user name or wrong password.").wait_for(timeout=30_000)
+    sign_in(page, ALL_SITES_USER)
+    # The page the link asked for, and a reload keeps the sign-in.
+    page.get_by_role("heading", name=PAGES["waiting-list"]).wait_for(timeout=60_000)
+    page.reload()
+    page.get_by_role("heading", name=PAGES["waiting-list"]).wait_for(timeout=60_000)
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("heading", name="carepath: sign in").wait_for(timeout=30_000)
+    page.reload()
+    page.get_by_role("heading", name="carepath: sign in").wait_for(timeout=60_000)
+
+
+@pytest.mark.browser
+def test_a_site_user_finds_no_other_sites_data_on_any_page_or_download(browser, tmp_path):
+    browser, url, _ = browser
+    page = new_page(browser, url, SITE_USER)
+    others = re.compile(r"\b(ASH|CAR|DEN)\b")
+    checked = 0
+    for path, title in PAGES.items():
+        page.goto(f"{url}/{path}?site=ASH&site=CAR")  # a link naming other sites
+        _wait_for_page(page, title)
+        text = page.locator("body").inner_text()
+        assert not others.search(text), (path, others.search(text))
+        # No network total; a funnel's centre line is the network's proportion (README).
+        assert not re.search(r"\bNetwork\b(?! proportion)", text), path
+        for csv in _downloads(page, tmp_path / (path or "overview")):
+            content = csv.read_text()
+            assert not others.search(content), (csv.name, others.search(content))
+            checked += 1
+    assert checked >= 7, "every page has downloads to check"
+    assert SITE_USERS_SITE in text
+
+
+@pytest.mark.browser
+def test_a_download_is_readable_and_small_counts_show_as_fewer_than_five(page, tmp_path):
+    page, url, settings = page
+    waiting = reader.waiting_now_by_site(settings.published_path)
+    small = waiting[(waiting.pathways_waiting > 0) & (waiting.pathways_waiting < 5)]
+    assert not small.empty, "the demo has sites with fewer than 5 urgent waiters"
+    page.goto(f"{url}/waiting-list")
+    _wait_for_page(page, PAGES["waiting-list"])
+    with page.expect_download(timeout=30_000) as download:
+        page.locator('[data-testid="stDownloadButton"]').first.get_by_role(
+            "button", name="Download CSV").click()
+    csv = tmp_path / download.value.suggested_filename
+    download.value.save_as(csv)
+    lines = csv.read_text().splitlines()
+    assert csv.name == "waiting-now-by-site.csv"
+    assert lines[0].startswith("Site,Priority,Waiting,Within target")
+    rows = [line.split(",") for line in lines[1:]]
+    for row in small.itertuples():
+        [shown] = [r for r in rows if r[:2] == [row.site_code, row.priority]]
+        assert shown[2] == "<5"
+        assert shown[3] == "", "a share over fewer than 5 is withheld"
+
+
+@pytest.mark.browser
+def test_selecting_a_site_row_lists_the_referrals_behind_it(page):
+    page, url, settings = page
+    performance = reader.site_performance(settings.published_path)
+    sites = performance[~performance.is_network_total].reset_index(drop=True)
+    page.goto(url)
+    _tile(page, "Referrals received")
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    # The row's selection box is at its left edge; rows are 35 px under a 35 px header.
+    row = 2
+    page.mouse.click(box["x"] + 15, box["y"] + 35 * (row + 1) + 17)
+    site = sites.site_code[row]
+    heading = page.get_by_text(re.compile(f"^Referrals received at {site}: "))
+    heading.wait_for(timeout=30_000)
+    assert heading.inner_text().startswith(
+        f"Referrals received at {site}: {int(sites.referrals_received[row]):,} referral rows")
