@@ -84,14 +84,17 @@ def waiting_rows(published: Path, selection: reader.Selection, name: str,
         "is_clock_restarted": "Clock restarted"})
 
 
-def adherence_rows(published: Path, selection: reader.Selection, what: str) -> None:
-    """fct_adherence: each referral's programme, lowest attendance first."""
-    rows = read(published, reader.adherence_referrals, selection, LIMIT)
+def adherence_rows(published: Path, selection: reader.Selection, what: str,
+                   programme_type: str | None = None,
+                   name: str = "adherence-referrals") -> None:
+    """fct_adherence: each referral's programme (of one type, if given), lowest attendance
+    first."""
+    rows = read(published, reader.adherence_referrals, selection, LIMIT, programme_type)
     _heading(what, rows)
     if rows.empty:
         st.info("No programme matches.")
         return
-    table(_readable(rows, "programme_type", "programme_status"), "adherence-referrals",
+    table(_readable(rows, "programme_type", "programme_status"), name,
           column_config={
               "site_code": "Site", "referral_id": "Referral", "programme_type": "Programme",
               "first_seen_date": st.column_config.DateColumn("First seen",
@@ -106,15 +109,17 @@ def adherence_rows(published: Path, selection: reader.Selection, what: str) -> N
               "programme_status": "Status"})
 
 
-def registry_rows(published: Path, selection: reader.Selection, what: str) -> None:
-    """fct_outcome_registry: each referral's baseline and follow-up per instrument."""
-    rows = read(published, reader.registry_referrals, selection, LIMIT)
+def registry_rows(published: Path, selection: reader.Selection, what: str,
+                  instrument: str | None = None, name: str = "registry-referrals") -> None:
+    """fct_outcome_registry: each referral's baseline and follow-up per instrument (or of one
+    instrument)."""
+    rows = read(published, reader.registry_referrals, selection, LIMIT, instrument)
     _heading(what, rows)
     if rows.empty:
         st.info("No referral first seen then has an outcome measure.")
         return
     st.caption("Referrals with no outcome measure at all have no row here.")
-    table(rows, "registry-referrals", column_config={
+    table(rows, name, column_config={
         "site_code": "Site", "referral_id": "Referral",
         "first_seen_date": st.column_config.DateColumn("First seen", format="YYYY-MM-DD"),
         "instrument": "Instrument", "baseline_day": "Baseline day",

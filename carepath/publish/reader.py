@@ -121,6 +121,75 @@ def waiting_list_monthly(published: Path, selection: Selection = EVERYTHING) -> 
         order by census_date, site_code, priority""", params)
 
 
+def _scope(selection: Selection, site: str, is_network: str, priority: str | None = None,
+           is_all_priorities: str | None = None) -> tuple[str, list]:
+    """The rows of a mart with network and every-priority rows that answer the selection: the
+    network's when no site is chosen, else each chosen site's; likewise every priority's, or
+    each chosen priority's. Never several rows to be added up."""
+    sites, site_params = Selection(sites=selection.sites).where(site=site)
+    clauses = [f"{is_network}" if not selection.sites else f"not {is_network} and {sites}"]
+    params = [] if not selection.sites else site_params
+    if priority:
+        chosen, chosen_params = Selection(priorities=selection.priorities).where(
+            priority=priority)
+        clauses.append(f"{is_all_priorities}" if not selection.priorities
+                       else f"not {is_all_priorities} and {chosen}")
+        params += chosen_params if selection.priorities else []
+    return " and ".join(clauses), params
+
+
+def waiting_list_wait_bands(published: Path, selection: Selection = EVERYTHING) -> pd.DataFrame:
+    """fct_waiting_list_wait_bands: pathways waiting at each census by weekly band, for the
+    network or each chosen site, every priority or each chosen one (see _scope)."""
+    scope, params = _scope(selection, "site_code", "is_network_total", "priority",
+                           "is_all_priorities")
+    period, period_params = selection.where(month="census_date")
+    return _select(published, f"""
+        select census_date, site_code, is_network_total, priority, is_all_priorities,
+               wait_band_weeks, wait_band, pathways_waiting
+        from marts.fct_waiting_list_wait_bands
+        where {scope} and {period}
+        order by site_code nulls first, priority nulls first, census_date, wait_band_weeks
+        """, [*params, *period_params])
+
+
+def monthly_indicator_series(published: Path, indicator_ids: tuple[str, ...],
+                             selection: Selection = EVERYTHING) -> pd.DataFrame:
+    """fct_monthly_indicators of these indicators, for the network or each chosen site, over
+    the chosen period, in month order."""
+    scope, params = _scope(selection, "site_code", "is_network_total")
+    period, period_params = selection.where(month="indicator_month")
+    return _select(published, f"""
+        select site_code, is_network_total, indicator_id, indicator_label, indicator_unit,
+               indicator_month, numerator, denominator, value
+        from marts.fct_monthly_indicators
+        where indicator_id in ({', '.join('?' * len(indicator_ids))}) and {scope}
+            and {period}
+        order by site_code nulls first, indicator_month, indicator_id
+        """, [*indicator_ids, *params, *period_params])
+
+
+def adherence_by_programme(published: Path, selection: Selection = EVERYTHING) -> pd.DataFrame:
+    """fct_adherence_by_programme: the network's row per programme type first, then the chosen
+    sites'."""
+    where, params = selection.where(site="site_code")
+    return _select(published, f"""
+        select * from marts.fct_adherence_by_programme
+        where is_network_total or ({where})
+        order by is_network_total desc, site_code, programme_type""", params)
+
+
+def outcome_change_by_instrument(published: Path,
+                                 selection: Selection = EVERYTHING) -> pd.DataFrame:
+    """fct_outcome_change_by_instrument: the network's row per instrument first, then the
+    chosen sites'."""
+    where, params = selection.where(site="site_code")
+    return _select(published, f"""
+        select * from marts.fct_outcome_change_by_instrument
+        where is_network_total or ({where})
+        order by is_network_total desc, site_code, instrument""", params)
+
+
 def waiting_now_by_site(published: Path, selection: Selection = EVERYTHING) -> pd.DataFrame:
     """The newest census of fct_waiting_list_monthly: who waits at each site, by priority."""
     where, params = selection.where(site="site_code", priority="priority")
@@ -173,10 +242,14 @@ def referrals(published: Path, selection: Selection = EVERYTHING,
 
 
 def adherence_referrals(published: Path, selection: Selection = EVERYTHING,
-                        limit: int = 5000) -> pd.DataFrame:
+                        limit: int = 5000, programme_type: str | None = None) -> pd.DataFrame:
     """The referral-level rows behind the adherence figures (fct_adherence), by month first
-    seen: pseudonymised keys only; at most `limit`, the lowest attendance first."""
+    seen, of one programme type if given (not_recorded: none recorded): pseudonymised keys
+    only; at most `limit`, the lowest attendance first."""
     where, params = selection.where(site="site_code", month="first_seen_date")
+    if programme_type is not None:
+        where += " and coalesce(programme_type, 'not_recorded') = ?"
+        params.append(programme_type)
     return _select(published, f"""
         select site_code, referral_id, programme_type, first_seen_date, planned_sessions,
                sessions_expected, sessions_attended, sessions_did_not_attend,
@@ -189,11 +262,14 @@ def adherence_referrals(published: Path, selection: Selection = EVERYTHING,
 
 
 def registry_referrals(published: Path, selection: Selection = EVERYTHING,
-                       limit: int = 5000) -> pd.DataFrame:
+                       limit: int = 5000, instrument: str | None = None) -> pd.DataFrame:
     """The outcome registry's rows (fct_outcome_registry: a referral and instrument each)
-    behind the completeness figures, by month first seen (fct_adherence's first_seen_date):
-    pseudonymised keys only; at most `limit`."""
+    behind the completeness and change figures, by month first seen (fct_adherence's
+    first_seen_date), of one instrument if given: pseudonymised keys only; at most `limit`."""
     where, params = selection.where(site="registry.site_code", month="seen.first_seen_date")
+    if instrument is not None:
+        where += " and registry.instrument = ?"
+        params.append(instrument)
     return _select(published, f"""
         select registry.site_code, registry.referral_id, seen.first_seen_date,
                registry.instrument, registry.baseline_day, registry.baseline_value,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from components import disclosed, published_or_stop, read, table
 from drill_downs import adherence_rows, narrowed
-from filters import current
+from filters import current, readable
 from indicator_charts import indicator_charts
 
 from carepath.publish import reader
@@ -41,6 +41,44 @@ table(performance[["site_code", "sessions_expected", "sessions_attended",
           published, narrowed(selection, site=None if row.site_code == "Network"
                               else row.site_code),
           f"Programmes at {row.site_code}"))
+
+st.subheader("By programme type")
+programmes = disclosed(
+    read(published, reader.adherence_by_programme, selection),
+    counts=("programmes", "sessions_expected", "sessions_attended", "programmes_ended",
+            "programmes_completed", "programmes_dropped_out"),
+    over={"prop_sessions_attended": ("sessions_expected", "sessions_attended"),
+          "prop_ended_completed": ("programmes_ended", "programmes_completed"),
+          "prop_ended_dropped_out": ("programmes_ended", "programmes_dropped_out"),
+          "relative_dose_intensity": "programmes_ended"})
+if programmes.empty:
+    st.info("No programme at the chosen sites.")
+else:
+    st.caption("Each prescribed programme type: sessions attended of those expected over every "
+               "programme; of the programmes that have ended, the share completed (reached "
+               "the end attending at least 75% of the prescription), the share ended by "
+               "dropout, and the relative dose intensity (minutes delivered over minutes "
+               "prescribed, summed over the ended programmes).")
+    shown = programmes.assign(site_code=programmes.site_code.fillna("Network"),
+                              programme=programmes.programme_type.map(readable))
+    table(shown[["site_code", "programme", "programmes", "prop_sessions_attended",
+                 "programmes_ended", "prop_ended_completed", "prop_ended_dropped_out",
+                 "relative_dose_intensity"]], "adherence-by-programme", column_config={
+        "site_code": "Site", "programme": "Programme", "programmes": "Programmes",
+        "prop_sessions_attended": st.column_config.NumberColumn("Sessions attended",
+                                                                format="percent"),
+        "programmes_ended": "Ended",
+        "prop_ended_completed": st.column_config.NumberColumn("Completed", format="percent"),
+        "prop_ended_dropped_out": st.column_config.NumberColumn("Dropped out",
+                                                                format="percent"),
+        "relative_dose_intensity": st.column_config.NumberColumn("Dose intensity",
+                                                                 format="percent")},
+        drill=lambda row: adherence_rows(
+            published, narrowed(selection, site=None if row.site_code == "Network"
+                                else row.site_code),
+            f"{row.programme} programmes at {row.site_code}",
+            programme_type=programmes.programme_type[row.name],
+            name="programme-referrals"))
 
 st.subheader("Adherence charts")
 indicator_charts(published, ("adherence",), selection)

@@ -42,5 +42,42 @@ else:
             f"Outcome measures of patients first seen at {row.site_code} in "
             f"{row.month_seen:%B %Y}"))
 
+st.subheader("Change from baseline, by instrument")
+change = disclosed(
+    read(published, reader.outcome_change_by_instrument, selection),
+    counts=("pairs", "pairs_assessed", "pairs_responding"),
+    over={"median_baseline_value": "pairs", "median_followup_value": "pairs",
+          "median_improvement": "pairs",
+          "prop_pairs_responding": ("pairs_assessed", "pairs_responding")})
+if change.empty:
+    st.info("No baseline and follow-up pair at the chosen sites yet.")
+else:
+    st.caption("Patients with a baseline and a 12-week follow-up on an instrument (a pair): "
+               "the median values at each, the median improvement (the change signed so that "
+               "positive is better, whichever way the instrument runs), and the share "
+               "improving by at least the instrument's minimal clinically important "
+               "difference (responders; instruments without a published one have none).")
+    shown = change.assign(site_code=change.site_code.fillna("Network"))
+    table(shown[["site_code", "instrument_label", "instrument_unit", "pairs",
+                 "median_baseline_value", "median_followup_value", "median_improvement",
+                 "pairs_assessed", "prop_pairs_responding"]],
+          "outcome-change-by-instrument", column_config={
+        "site_code": "Site", "instrument_label": "Instrument", "instrument_unit": "Units",
+        "pairs": "Pairs",
+        "median_baseline_value": st.column_config.NumberColumn("Median baseline",
+                                                               format="%.1f"),
+        "median_followup_value": st.column_config.NumberColumn("Median follow-up",
+                                                               format="%.1f"),
+        "median_improvement": st.column_config.NumberColumn("Median improvement",
+                                                            format="%.1f"),
+        "pairs_assessed": "With an MCID",
+        "prop_pairs_responding": st.column_config.NumberColumn("Responders",
+                                                               format="percent")},
+        drill=lambda row: registry_rows(
+            published, narrowed(selection, site=None if row.site_code == "Network"
+                                else row.site_code),
+            f"{row.instrument_label} at {row.site_code}",
+            instrument=change.instrument[row.name], name="instrument-referrals"))
+
 st.subheader("Outcome charts")
 indicator_charts(published, ("outcomes",), selection)

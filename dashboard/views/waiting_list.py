@@ -9,6 +9,7 @@ from components import disclosed, drawable, published_or_stop, read, table, with
 from drill_downs import narrowed, waiting_rows
 from filters import current, readable
 from indicator_charts import indicator_charts
+from waiting_charts import DEMAND_AND_CAPACITY, demand_and_capacity_chart, wait_band_chart
 
 from carepath.publish import reader
 
@@ -48,6 +49,21 @@ else:
         width="stretch")
 withheld_note(all_census, census, "censuses")
 
+st.subheader("Weeks waited at each month end")
+all_bands = read(published, reader.waiting_list_wait_bands, selection)
+bands = drawable(all_bands, "pathways_waiting")
+if bands.empty:
+    st.info("No census in the chosen period.")
+else:
+    st.caption("The waiting list at each month end by whole weeks waited (the last band holds "
+               "every wait of 52 weeks or more): a band of colour creeping upwards is a tail "
+               "of long waits building. "
+               + ("The network's list" if not selection.sites else "Each chosen site's list")
+               + ("; every priority." if not selection.priorities else
+                  "; each chosen priority."))
+    st.altair_chart(wait_band_chart(bands), width="stretch")
+withheld_note(all_bands, bands, "band counts")
+
 st.subheader("Who is waiting now")
 if waiting.empty:
     st.info("Nobody at the chosen sites and priorities is waiting.")
@@ -82,7 +98,16 @@ else:
     })
 
 st.subheader("Demand, activity and the backlog")
-st.caption("Referrals received (demand) against first appointments attended (activity) and "
-           "the pathways waiting at month end: when demand runs above activity month after "
-           "month, the backlog grows.")
+all_flows = read(published, reader.monthly_indicator_series, DEMAND_AND_CAPACITY, selection)
+flows = drawable(all_flows, "value")
+if flows.empty:
+    st.info("No judged months of demand and activity in the chosen period.")
+else:
+    st.caption("Referrals received (demand) against first appointments attended (activity, "
+               "the service's capacity in use), with the pathways waiting at month end: when "
+               "demand runs above activity month after month, the backlog grows. "
+               + ("The network's months." if not selection.sites else "One chart per site."))
+    st.altair_chart(demand_and_capacity_chart(flows), width="stretch")
+withheld_note(all_flows, flows, "months")
+st.caption("Each of the three as an XmR chart: whether a month's change is more than chance.")
 indicator_charts(published, ("demand", "waiting_list"), selection)

@@ -47,3 +47,7 @@ def type_string():
 
 def type_float():
     return "float"
+
+
+def concat(fields):
+    return " || ".join(fields)

@@ -53,6 +53,9 @@ GRAINS = {
     "fct_spc_points": ("indicator_id", "indicator_month", "is_network_total", "site_code"),
     "fct_spc_summary": ("indicator_id", "is_network_total", "site_code"),
     "fct_funnel": ("indicator_id", "site_code"),
+    "fct_waiting_list_wait_bands": ("census_date", "site_code", "priority", "wait_band_weeks"),
+    "fct_adherence_by_programme": ("site_code", "programme_type"),
+    "fct_outcome_change_by_instrument": ("site_code", "instrument"),
 }
 
 PROGRAMME_KINDS = ("treatment", "group_class")
@@ -831,6 +834,90 @@ def site_performance(latency: dict, adherence_mart: dict, registry: dict,
     return mart
 
 
+def _scopes(site: str) -> list[str | None]:
+    """A row counts for its site and for the network (None)."""
+    return [site, None]
+
+
+def waiting_list_wait_bands(waiting: dict, v: dict) -> dict[tuple, dict]:
+    """Pathways waiting at each census by whole weeks waited (the last band capped), for each
+    site and the network, each priority and every priority."""
+    cap = v["wait_band_cap_weeks"]
+    counts: dict[tuple, int] = defaultdict(int)
+    as_of: dict[date, bool] = {}
+    for (census, site, _), row in waiting.items():
+        band = min(int(row["weeks_waiting"]), cap)
+        as_of[census] = row["is_as_of_date"]
+        for scope_site in _scopes(site):
+            for priority in (row["priority"], None):
+                counts[(census, scope_site, priority, band)] += 1
+    return {key: {"is_as_of_date": as_of[key[0]], "is_network_total": key[1] is None,
+                  "is_all_priorities": key[2] is None,
+                  "wait_band": f"{key[3]}+ weeks" if key[3] >= cap
+                  else f"{key[3]}-{key[3] + 1} weeks",
+                  "pathways_waiting": n}
+            for key, n in counts.items()}
+
+
+def adherence_by_programme(adherence_mart: dict) -> dict[tuple, dict]:
+    """Per site and programme type (and the network's per type): attendance over every
+    programme; completion, dropout and dose intensity over the ended ones."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for (site, _), row in adherence_mart.items():
+        for scope_site in _scopes(site):
+            groups[(scope_site, row["programme_type"] or "not_recorded")].append(row)
+    mart = {}
+    for key, rows in groups.items():
+        ended = [r for r in rows if r["programme_status"] != "in_progress"]
+        expected = sum(r["sessions_expected"] for r in rows)
+        attended = sum(r["sessions_attended"] for r in rows)
+        completed = sum(1 for r in ended if r["is_completed"])
+        dropped = sum(1 for r in ended if r["is_dropout"])
+        planned = sum(r["planned_minutes"] for r in ended if r["planned_minutes"] is not None)
+        delivered = sum(r["delivered_minutes"] for r in ended
+                        if r["delivered_minutes"] is not None)
+        mart[key] = {
+            "is_network_total": key[0] is None, "programmes": len(rows),
+            "sessions_expected": expected, "sessions_attended": attended,
+            "prop_sessions_attended": ratio(attended, expected),
+            "programmes_ended": len(ended), "programmes_completed": completed,
+            "prop_ended_completed": ratio(completed, len(ended)),
+            "programmes_dropped_out": dropped,
+            "prop_ended_dropped_out": ratio(dropped, len(ended)),
+            "planned_minutes_ended": planned, "delivered_minutes_ended": delivered,
+            "relative_dose_intensity": ratio(delivered, planned),
+        }
+    return mart
+
+
+def outcome_change_by_instrument(registry: dict, seeds: dict) -> dict[tuple, dict]:
+    """Per site and instrument (and the network's per instrument), over the registry's pairs:
+    median baseline, follow-up and signed improvement, and the responders among the pairs
+    with an MCID."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for (site, _, instrument), row in registry.items():
+        if row["has_pair"]:
+            for scope_site in _scopes(site):
+                groups[(scope_site, instrument)].append(row)
+    instruments = {i["instrument"]: i for i in seeds["instruments"]}
+    mart = {}
+    for key, rows in groups.items():
+        instrument = instruments[key[1]]
+        assessed = [r for r in rows if r["is_responder"] is not None]
+        responding = sum(1 for r in assessed if r["is_responder"])
+        mart[key] = {
+            "is_network_total": key[0] is None, "instrument_label": instrument["label"],
+            "instrument_unit": instrument["unit"], "mcid": instrument["mcid"],
+            "pairs": len(rows),
+            "median_baseline_value": percentile_linear([r["baseline_value"] for r in rows], 0.5),
+            "median_followup_value": percentile_linear([r["followup_value"] for r in rows], 0.5),
+            "median_improvement": percentile_linear([r["improvement"] for r in rows], 0.5),
+            "pairs_assessed": len(assessed), "pairs_responding": responding,
+            "prop_pairs_responding": ratio(responding, len(assessed)),
+        }
+    return mart
+
+
 # --------------------------------------------------------------------------------------------
 # Everything
 # --------------------------------------------------------------------------------------------
@@ -880,11 +967,14 @@ def recompute(raw: dict, seeds: dict, dbt_vars: dict) -> dict[str, dict]:
         "fct_referral_latency": latency,
         "fct_waiting_list": waiting,
         "fct_waiting_list_monthly": waiting_list_monthly(waiting),
+        "fct_waiting_list_wait_bands": waiting_list_wait_bands(waiting, dbt_vars),
         "fct_access_monthly": access_monthly(latency),
         "fct_stage_latency_monthly": stage_latency_monthly(latency),
         "fct_adherence": adherence_mart,
+        "fct_adherence_by_programme": adherence_by_programme(adherence_mart),
         "fct_site_performance": site_performance(latency, adherence_mart, registry, waiting),
         "fct_outcome_registry": registry,
+        "fct_outcome_change_by_instrument": outcome_change_by_instrument(registry, seeds),
         "fct_registry_completeness": registry_completeness(pathways, registry, as_of, dbt_vars),
         "fct_scored_questionnaires": scored_questionnaires(scores),
         "int_outcomes_scored": {k: {c: s[c] for c in

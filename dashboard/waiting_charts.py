@@ -1,0 +1,74 @@
+"""How the waiting list's own charts are drawn: the census by weekly wait band, and demand
+against activity with the backlog. Each draws the rows of a mart as they are (the marts hold
+the network's and every priority's rows, so nothing is added up here)."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+from filters import readable
+
+PANEL_WIDTH = 760
+# fct_monthly_indicators' demand, activity and backlog, in legend order.
+DEMAND_AND_CAPACITY = ("referrals_received", "first_appointments", "waiting_list_month_end")
+FLOW_STYLE = {  # Okabe-Ito colours, told apart by shape too
+    "referrals_received": ("#E69F00", "triangle-up"),
+    "first_appointments": ("#0072B2", "circle"),
+    "waiting_list_month_end": ("#CC79A7", "square"),
+}
+
+
+def _where(frame: pd.DataFrame) -> pd.Series:
+    return frame.site_code.fillna("Network")
+
+
+def wait_band_chart(bands: pd.DataFrame) -> alt.FacetChart | alt.Chart:
+    """A heat map: census months across, weekly bands up, pathways waiting as colour; one
+    panel per site and priority shown (fct_waiting_list_wait_bands rows)."""
+    frame = bands.assign(
+        panel=_where(bands) + bands.priority.map(
+            lambda p: "" if pd.isna(p) else f", {readable(p).lower()}"))
+    band_order = (frame.drop_duplicates("wait_band_weeks").sort_values("wait_band_weeks",
+                                                                        ascending=False)
+                  .wait_band.tolist())
+    chart = alt.Chart(frame).mark_rect().encode(
+        x=alt.X("yearmonth(census_date):O", title="Census (month end)"),
+        y=alt.Y("wait_band:N", title="Weeks waited", sort=band_order),
+        color=alt.Color("pathways_waiting:Q", title="Pathways waiting",
+                        scale=alt.Scale(scheme="viridis", reverse=True)),
+        tooltip=[alt.Tooltip("panel:N", title="Waiting list"),
+                 alt.Tooltip("census_date:T", title="Census date", format="%d %b %Y"),
+                 alt.Tooltip("wait_band:N", title="Weeks waited"),
+                 alt.Tooltip("pathways_waiting:Q", title="Pathways waiting")],
+    ).properties(height=max(200, 18 * len(band_order)))
+    if frame.panel.nunique() > 1:
+        # A faceted chart cannot stretch to its container: its panels get a width of their own.
+        return chart.properties(width=PANEL_WIDTH).facet(row=alt.Row("panel:N", title=None))
+    return chart
+
+
+def demand_and_capacity_chart(flows: pd.DataFrame) -> alt.FacetChart | alt.Chart:
+    """Demand, activity and the backlog per month on one chart (fct_monthly_indicators rows of
+    DEMAND_AND_CAPACITY); one panel per site shown."""
+    frame = flows.assign(where=_where(flows))
+    labels = (frame.drop_duplicates("indicator_id").set_index("indicator_id")
+              .indicator_label.reindex(list(DEMAND_AND_CAPACITY)).dropna())
+    chart = alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=60, filled=True)).encode(
+        x=alt.X("indicator_month:T", title="Month", axis=alt.Axis(format="%b %Y")),
+        y=alt.Y("value:Q", title="Referrals or pathways"),
+        color=alt.Color("indicator_label:N", title=None, sort=list(labels),
+                        scale=alt.Scale(domain=list(labels), range=[
+                            FLOW_STYLE[i][0] for i in labels.index]),
+                        legend=alt.Legend(orient="bottom", labelLimit=400)),
+        shape=alt.Shape("indicator_label:N", title=None, sort=list(labels),
+                        scale=alt.Scale(domain=list(labels), range=[
+                            FLOW_STYLE[i][1] for i in labels.index])),
+        tooltip=[alt.Tooltip("where:N", title="Site"),
+                 alt.Tooltip("indicator_label:N", title="Figure"),
+                 alt.Tooltip("indicator_month:T", title="Month", format="%b %Y"),
+                 alt.Tooltip("value:Q", title="Count", format=",.0f")],
+    )
+    if frame["where"].nunique() > 1:
+        return chart.properties(height=180, width=PANEL_WIDTH).facet(
+            row=alt.Row("where:N", title=None))
+    return chart
