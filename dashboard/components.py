@@ -111,9 +111,10 @@ def table(frame: pd.DataFrame, name: str, column_config: dict | None = None,
     text = [c for c in frame.select_dtypes(include=["object", "str"]).columns
             if frame[c].dropna().map(lambda v: isinstance(v, str)).all()]
     frame = original.fillna({c: "" for c in text})
+    # A missing number is a blank cell too (Streamlit's default placeholder is "None").
     event = st.dataframe(frame, hide_index=True, column_config=column_config,
                          key=f"table-{name}", on_select="rerun" if drill else "ignore",
-                         selection_mode="single-row")
+                         selection_mode="single-row", placeholder="")
     shown = frame.rename(columns={c: _header(c, column_config.get(c)) for c in frame.columns})
     st.download_button("Download CSV", data=formula_safe_csv(shown), file_name=f"{name}.csv",
                        mime="text/csv", key=f"download-{name}", icon=":material/download:")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import zipfile
 from pathlib import Path
@@ -24,6 +25,19 @@ def _zipped(folder: str) -> bytes:
             if path.is_file():
                 archive.write(path, path.relative_to(folder))
     return buffer.getvalue()
+
+
+def data_docs_pages(docs: Path) -> dict[str, Path]:
+    """The Data Docs' pages by a readable name: the validation results, newest run first, then
+    the expectation suites."""
+    runs = sorted(docs.glob("validations/*/*/*/*.html"), key=lambda p: p.parent.name,
+                  reverse=True)
+    named = {f"Validation of {p.parents[2].name.removesuffix('_gate')}, "
+             f"{p.parent.name[:4]}-{p.parent.name[4:6]}-{p.parent.name[6:8]} "
+             f"{p.parent.name[9:11]}:{p.parent.name[11:13]} UTC": p for p in runs}
+    named |= {f"Expectation suite {p.stem}": p
+              for p in sorted(docs.glob("expectations/*.html"))}
+    return named
 
 
 settings = load_settings()
@@ -108,8 +122,16 @@ st.subheader("Great Expectations Data Docs")
 if current_user().site is not None:
     st.write("The Data Docs cover every site's files: ask a user who may see every site.")
 elif (docs / "index.html").exists():
-    st.write(f"The gate's validation results for the latest load, as GX Data Docs: "
-             f"`{docs / 'index.html'}`.")
+    pages = data_docs_pages(docs)
+    st.caption("The gate's expectation suites and validation results as Great Expectations "
+               "renders them (its Data Docs, under "
+               f"`{docs}`). They draw their styles from public CDNs: without the internet "
+               "they are plain but complete.")
+    chosen = st.selectbox("Data Docs page", list(pages), key="data_docs_page")
+    # The pages quote values from the sites' files. As a data: URL the frame has an origin of
+    # its own, so nothing a hostile file put in them can reach the app or its session cookie.
+    encoded = base64.b64encode(pages[chosen].read_bytes()).decode("ascii")
+    st.iframe(f"data:text/html;base64,{encoded}", height=900)
     st.download_button("Download the Data Docs (zip)", data=_zipped(str(docs)),
                        file_name="carepath-data-docs.zip", mime="application/zip")
 else:

@@ -7,6 +7,7 @@ wrong column, or a mart that computed a wrong number, fails here.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
@@ -512,3 +513,74 @@ def test_adherence_and_outcome_rows_open_the_referrals_behind_them(pipeline_run,
         "M")).all()
     paired = measures[measures.has_pair].referral_id.nunique()
     assert paired == _whole(completeness.patients_with_pair[row])
+
+
+def _chart_specs(at: AppTest) -> list[str]:
+    return [chart.proto.spec for chart in at.get("vega_lite_chart")]
+
+
+def test_the_waiting_list_shows_its_weekly_bands_and_demand_against_activity(pipeline_run,
+                                                                             monkeypatch):
+    settings, _ = pipeline_run
+    at = _open(settings, monkeypatch, "views/waiting_list.py")
+    assert not at.exception
+    specs = _chart_specs(at)
+    assert any('"Weeks waited"' in spec and "rect" in spec for spec in specs), \
+        "the census by weekly wait band is drawn as a heat map"
+    assert any('"Referrals or pathways"' in spec for spec in specs), \
+        "demand, activity and the backlog share one chart"
+    bands = reader.waiting_list_wait_bands(settings.published_path)
+    assert bands.is_network_total.all() and bands.is_all_priorities.all(), \
+        "with nothing chosen the chart is the network's, every priority's"
+
+
+def test_adherence_by_programme_and_change_by_instrument_are_the_recomputed_rows(
+        pipeline_run, monkeypatch, recomputed):
+    settings, _ = pipeline_run
+    at = _open(settings, monkeypatch, "views/adherence.py")
+    assert not at.exception
+    programmes = _table(at, "programme")
+    network = programmes[programmes.site_code == "Network"]
+    expected = {key[1]: row for key, row in recomputed["fct_adherence_by_programme"].items()
+                if key[0] is None}
+    assert len(network) == len(expected) > 1
+    for row in network.itertuples():
+        truth = next(r for t, r in expected.items() if t.replace("_", " ").capitalize()
+                     == row.programme)
+        assert _whole(row.programmes) == truth["programmes"]
+        assert row.relative_dose_intensity == pytest.approx(truth["relative_dose_intensity"])
+        if pd.isna(row.prop_ended_completed):  # withheld: a count under it is small
+            assert 0 < min(truth["programmes_completed"], truth["programmes_ended"]) < 5
+        else:
+            assert row.prop_ended_completed == pytest.approx(truth["prop_ended_completed"])
+
+    at.switch_page("views/outcomes.py").run()
+    assert not at.exception
+    change = _table(at, "instrument_label")
+    expected = {(key[0] or "Network", row["instrument_label"]): row
+                for key, row in recomputed["fct_outcome_change_by_instrument"].items()}
+    assert len(change) == len(expected)
+    for row in change.itertuples():
+        truth = expected[(row.site_code, row.instrument_label)]
+        if row.pairs == "<5":
+            assert 0 < truth["pairs"] < 5 and pd.isna(row.median_improvement)
+            continue
+        assert _whole(row.pairs) == truth["pairs"]
+        assert row.median_improvement == pytest.approx(truth["median_improvement"])
+
+
+def test_the_gates_data_docs_are_viewable_in_the_app_in_a_frame_of_their_own(pipeline_run,
+                                                                             monkeypatch):
+    settings, _ = pipeline_run
+    at = _open(settings, monkeypatch, "views/data_quality.py")
+    assert not at.exception
+    pages = at.selectbox(key="data_docs_page")
+    assert any(o.startswith("Validation of referrals, ") for o in pages.options)
+    assert "Expectation suite referrals_gate" in pages.options
+    pages.set_value("Expectation suite referrals_gate").run()
+    [frame] = at.get("iframe")
+    # A data: URL, so the page (which quotes the sites' values) has an origin of its own.
+    assert frame.proto.src.startswith("data:text/html;base64,")
+    shown = base64.b64decode(frame.proto.src.split(",", 1)[1]).decode()
+    assert shown == (settings.gx_dir / "data_docs" / "expectations" /
+                     "referrals_gate.html").read_text()
