@@ -13,6 +13,7 @@ from sign_in import current_user
 from spc_charts import as_image, assurance_icon, spc_chart, variation_icon
 
 from carepath.publish import reader
+from carepath.publish.disclosure import indicator_counts
 
 NETWORK = "Network"
 
@@ -46,9 +47,7 @@ def spc_section(published: Path, site: str, indicator_id: str, label: str,
         st.info(f"{site} has no judged months of {label.lower()} in the chosen period.")
         return
     # A point's height is its figure: months counted over too few are not drawn.
-    unit = points.indicator_unit.iloc[0]
-    shown = drawable(points, "value" if unit == "count" else
-                     ("denominator", "numerator") if unit == "proportion" else "denominator")
+    shown = drawable(points, indicator_counts(points.indicator_unit.iloc[0]))
     if shown.empty:
         st.info(f"Every month of {site}'s {label.lower()} in the chosen period is counted over "
                 "too few to show (disclosure control).")

@@ -15,7 +15,7 @@ import pandas as pd
 from indicator_charts import NETWORK, icons_html, indicator_key
 from spc_charts import ASSURANCE_ICONS, VARIATION_ICONS
 
-from carepath.publish.disclosure import is_small, small_label
+from carepath.publish.disclosure import indicator_counts, is_small, small_label
 
 # The page that charts each pathway area's indicators (its url_path in app.py), and the area
 # its chart is keyed by there (the first of the areas the page passes to indicator_charts).
@@ -34,15 +34,16 @@ def format_value(value: float | None, unit: str) -> str:
     return f"{value:,.0f}"
 
 
-def shown_value(value: float | None, denominator: float | None, unit: str,
-                min_count: int) -> str:
-    """A chart's latest value as it may be shown: a small count as "<5", a figure over a small
-    denominator withheld."""
-    if unit == "count" and is_small(value, min_count):
+def shown_value(row: pd.Series, min_count: int) -> str:
+    """A chart's latest value (a fct_spc_summary row) as it may be shown: a small count as
+    "<5", a figure over a small count withheld (disclosure.indicator_counts)."""
+    unit = row.indicator_unit
+    judged_by = indicator_counts(unit, "latest_value", "latest_numerator", "latest_denominator")
+    if not any(is_small(row[column], min_count) for column in judged_by):
+        return format_value(row.latest_value, unit)
+    if unit == "count":
         return small_label(min_count)
-    if unit != "count" and is_small(denominator, min_count):
-        return f"withheld (n {small_label(min_count)})"
-    return format_value(value, unit)
+    return f"withheld (n {small_label(min_count)})"
 
 
 def chart_link(area: str, indicator_label: str, site_code: str | None) -> str:
@@ -57,7 +58,7 @@ def chart_link(area: str, indicator_label: str, site_code: str | None) -> str:
 def _cell(row: pd.Series, area: str, min_count: int) -> str:
     images, words = icons_html(row.to_frame().T, size=20)
     where = NETWORK if row.is_network_total else row.site_code
-    value = shown_value(row.latest_value, row.latest_denominator, row.indicator_unit, min_count)
+    value = shown_value(row, min_count)
     target = ("" if pd.isna(row.target_value)
               else f"<br><small>target {format_value(row.target_value, row.indicator_unit)}"
                    "</small>")
@@ -93,9 +94,7 @@ def matrix_table(summaries: pd.DataFrame, min_count: int) -> pd.DataFrame:
     """The same cells as a plain table (for the CSV download and screen readers)."""
     frame = summaries.assign(
         where=summaries.site_code.fillna(NETWORK),
-        latest=[shown_value(v, n, u, min_count) for v, n, u in zip(
-            summaries.latest_value, summaries.latest_denominator, summaries.indicator_unit,
-            strict=True)],
+        latest=[shown_value(row, min_count) for _, row in summaries.iterrows()],
         target=[None if pd.isna(t) else format_value(t, u) for t, u in
                 zip(summaries.target_value, summaries.indicator_unit, strict=True)],
         variation=summaries.variation_icon.map(lambda i: VARIATION_ICONS[i][2]),

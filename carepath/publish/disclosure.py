@@ -59,3 +59,15 @@ def shown_rows(frame: pd.DataFrame, counts: str | Sequence[str],
     """The rows of a chart's data that may be drawn: those where none of `counts` is small (a
     point's position would show the figure a table withholds)."""
     return frame[~_any_small(frame, counts, min_count)]
+
+
+def indicator_counts(unit: str, value: str = "value", numerator: str = "numerator",
+                     denominator: str = "denominator") -> tuple[str, ...]:
+    """The columns an indicator's figure is judged by, by its unit: a count by its own value;
+    a proportion by its numerator and denominator (the one gives the other away); a median or
+    percentile in days by the pathways it is taken over."""
+    if unit == "count":
+        return (value,)
+    if unit == "proportion":
+        return (numerator, denominator)
+    return (denominator,)

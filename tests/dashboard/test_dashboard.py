@@ -334,6 +334,11 @@ def test_small_counts_are_shown_as_fewer_than_the_threshold_everywhere(pipeline_
         elif truth.indicator_unit != "count" and 0 < truth.latest_denominator < 30:
             assert row.latest.startswith("withheld")
             small_seen += 1
+        elif truth.indicator_unit == "proportion" and 0 < truth.latest_numerator < 30:
+            assert row.latest.startswith("withheld"), "a small numerator is withheld too"
+            small_seen += 1
+        else:
+            assert not row.latest.startswith("withheld") and row.latest != "<30"
     assert small_seen > 0, "the raised threshold should have something to hide"
     html_matrix = next(m.value for m in at.markdown if "carepath-matrix" in m.value)
     assert "&lt;30" in html_matrix or "withheld" in html_matrix

@@ -6,7 +6,13 @@ import math
 
 import pandas as pd
 
-from carepath.publish.disclosure import count_text, is_small, shown_rows, suppress
+from carepath.publish.disclosure import (
+    count_text,
+    indicator_counts,
+    is_small,
+    shown_rows,
+    suppress,
+)
 
 
 def test_only_counts_from_one_to_below_the_threshold_are_small():
@@ -41,3 +47,10 @@ def test_a_proportion_is_withheld_when_its_numerator_is_small_too():
     shown = suppress(frame, counts=("n", "k"), over={"prop": ("n", "k")}, min_count=5)
     assert math.isnan(shown.prop[0]) and shown.prop[1] == 0.4
     assert list(shown_rows(frame, ("n", "k"), 5).k) == [40]
+
+
+def test_an_indicator_is_judged_by_the_counts_its_unit_is_made_of():
+    assert indicator_counts("count") == ("value",)
+    assert indicator_counts("proportion") == ("numerator", "denominator")
+    assert indicator_counts("days", "latest_value", "latest_numerator",
+                            "latest_denominator") == ("latest_denominator",)

@@ -36,6 +36,7 @@ final as (
         latest.indicator_month as latest_month,
         latest.points_in_chart,
         latest.value as latest_value,
+        latest.numerator as latest_numerator,
         latest.denominator as latest_denominator,
         latest.centre,
         latest.lower_limit,
