@@ -77,6 +77,12 @@ def sidebar(published: Path, user: User) -> reader.Selection:
     return selection
 
 
+def period_params(selection: reader.Selection) -> dict[str, str]:
+    """The chosen period as the query parameters that reproduce it (`from`, `to`)."""
+    return {key: f"{month:%Y-%m}" for key, month in (("from", selection.month_from),
+                                                     ("to", selection.month_to)) if month}
+
+
 def current() -> reader.Selection:
     """The selection the sidebar made on this run (everything, before it has run)."""
     return st.session_state.get(SELECTION_KEY, reader.EVERYTHING)

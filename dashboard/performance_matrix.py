@@ -46,16 +46,18 @@ def shown_value(row: pd.Series, min_count: int) -> str:
     return f"withheld (n {small_label(min_count)})"
 
 
-def chart_link(area: str, indicator_label: str, site_code: str | None) -> str:
-    """The address of the page that charts the indicator, opened on that chart. A widget bound
+def chart_link(area: str, indicator_label: str, site_code: str | None,
+               period: dict[str, str] | None = None) -> str:
+    """The address of the page that charts the indicator, opened on that chart and over the
+    same period (`from` and `to` query parameters, when the reader chose one). A widget bound
     to the URL holds the option as it is shown, so the indicator goes by its label."""
     page, chart_area = AREA_PAGES[area]
-    params = {indicator_key(chart_area): indicator_label} | ({"site": site_code} if site_code
-                                                             else {})
+    params = ({indicator_key(chart_area): indicator_label}
+              | ({"site": site_code} if site_code else {}) | (period or {}))
     return f"./{page}?{urlencode(params)}"
 
 
-def _cell(row: pd.Series, area: str, min_count: int) -> str:
+def _cell(row: pd.Series, area: str, min_count: int, period: dict[str, str]) -> str:
     images, words = icons_html(row.to_frame().T, size=20)
     where = NETWORK if row.is_network_total else row.site_code
     value = shown_value(row, min_count)
@@ -66,13 +68,15 @@ def _cell(row: pd.Series, area: str, min_count: int) -> str:
     title = html.escape(f"{where}, {row.indicator_label}: {value} in {month}. "
                         + "; ".join(words) + ". Open the chart.")
     link = html.escape(chart_link(area, row.indicator_label,
-                                  None if row.is_network_total else row.site_code))
+                                  None if row.is_network_total else row.site_code, period))
     return (f'<td><a href="{link}" target="_self" title="{title}">{html.escape(value)}</a>'
             f"{target}<br>{images}</td>")
 
 
-def matrix_html(summaries: pd.DataFrame, indicators: pd.DataFrame, min_count: int) -> str:
-    """fct_spc_summary rows (network and sites) as the matrix, indicators in display order."""
+def matrix_html(summaries: pd.DataFrame, indicators: pd.DataFrame, min_count: int,
+                period: dict[str, str] | None = None) -> str:
+    """fct_spc_summary rows (network and sites) as the matrix, indicators in display order;
+    each cell links to its chart over `period` (the filters' from and to months)."""
     areas = dict(zip(indicators.indicator_id, indicators.pathway_area, strict=True))
     # A site user's summaries have no network rows, so their matrix has no network column.
     columns = ([NETWORK] if summaries.is_network_total.any() else []) + sorted(
@@ -82,7 +86,8 @@ def matrix_html(summaries: pd.DataFrame, indicators: pd.DataFrame, min_count: in
     for indicator_id, group in summaries.groupby("indicator_id", sort=False):
         by_column = {NETWORK if r.is_network_total else r.site_code: r
                      for _, r in group.iterrows()}
-        cells = "".join(_cell(by_column[c], areas[indicator_id], min_count) if c in by_column
+        cells = "".join(_cell(by_column[c], areas[indicator_id], min_count, period or {})
+                        if c in by_column
                         else '<td title="No judged months yet">-</td>' for c in columns)
         label = html.escape(group.indicator_label.iloc[0])
         rows.append(f'<tr><th scope="row">{label}</th>{cells}</tr>')

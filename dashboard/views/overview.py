@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from components import disclosed, min_count, percent, published_or_stop, read, table, whole
 from drill_downs import narrowed, referral_rows
-from filters import current
+from filters import current, period_params
 from performance_matrix import matrix_html, matrix_table
 
 from carepath.publish import reader
@@ -91,7 +91,8 @@ else:
                "cause; blue: improvement; orange: concern; H or L for high or low) and, where "
                "there is a target, the assurance (P: will pass, F: will fail, ?: hit and miss). "
                "Select a value to open its chart.")
-    st.markdown(matrix_html(summaries, indicators, min_count()), unsafe_allow_html=True)
+    st.markdown(matrix_html(summaries, indicators, min_count(), period_params(selection)),
+                unsafe_allow_html=True)
     table(matrix_table(summaries, min_count()), "performance-matrix", column_config={
         "indicator_label": "Indicator", "where": "Site",
         "latest_month": st.column_config.DateColumn("Latest month", format="YYYY-MM"),

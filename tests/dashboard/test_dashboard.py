@@ -249,6 +249,9 @@ def test_filters_from_a_pasted_link_narrow_every_page(pipeline_run, monkeypatch,
     assert list(_table(at, "referrals_seen").site_code) == ["ASH"]
     matrix = _table(at, "variation")
     assert set(matrix["where"]) == {"Network", "ASH"}
+    html_matrix = next(m.value for m in at.markdown if "carepath-matrix" in m.value)
+    assert f"&amp;from={start:%Y-%m}&amp;to={end:%Y-%m}" in html_matrix, \
+        "a cell opens its chart over the same period"
 
     at.switch_page("views/referral_pathway.py").run()
     assert not at.exception
