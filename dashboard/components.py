@@ -60,10 +60,13 @@ def min_count() -> int:
 
 
 def disclosed(frame: pd.DataFrame, counts: tuple[str, ...] = (),
-              over: dict[str, str | tuple[str, ...]] | None = None) -> pd.DataFrame:
+              over: dict[str, str | tuple[str, ...]] | None = None,
+              complete_within: tuple[str, ...] | None = None) -> pd.DataFrame:
     """`frame` as it may be shown and exported: small counts as "<5", figures over a small
-    count withheld (carepath.publish.disclosure)."""
-    return disclosure.suppress(frame, counts, over, min_count())
+    count withheld, and with `complete_within` (the columns whose rows add up to a total shown
+    elsewhere) a count that would give a small one away by subtraction withheld too
+    (carepath.publish.disclosure)."""
+    return disclosure.suppress(frame, counts, over, min_count(), complete_within)
 
 
 def drawable(frame: pd.DataFrame, counts: str | tuple[str, ...]) -> pd.DataFrame:

@@ -38,19 +38,51 @@ def _any_small(frame: pd.DataFrame, counts: str | Sequence[str], min_count: int)
     return small
 
 
+WITHHELD = "withheld"
+
+
+def complements(frame: pd.DataFrame, column: str, groups: Sequence[str],
+                min_count: int = 5) -> pd.Series:
+    """The cells of `column` withheld so that a small one cannot be worked out by subtraction
+    (complementary suppression): where the rows of a group (the same values of `groups`; the
+    whole frame for none) add up to a total shown elsewhere and exactly one of them is small,
+    the smallest other non-zero count of the group is withheld too. Network rows
+    (is_network_total) are the totals, not cells."""
+    withheld = pd.Series(False, index=frame.index)
+    cells = frame[~frame.is_network_total] if "is_network_total" in frame else frame
+    parts = cells.groupby(list(groups), dropna=False) if groups else [(None, cells)]
+    for _, part in parts:
+        small = part[column].map(lambda v: is_small(v, min_count)).astype(bool)
+        others = part[column][~small & (part[column].fillna(0) > 0)]
+        if small.sum() == 1 and not others.empty:
+            withheld[others.astype(float).idxmin()] = True
+    return withheld
+
+
 def suppress(frame: pd.DataFrame, counts: Iterable[str] = (),
              over: Mapping[str, str | Sequence[str]] | None = None,
-             min_count: int = 5) -> pd.DataFrame:
+             min_count: int = 5, complete_within: Sequence[str] | None = None
+             ) -> pd.DataFrame:
     """`frame` as it may be shown: each column of `counts` as text with small counts as '<5';
     each column in `over` (a figure: the count columns it is computed from, its denominator
     and, for a proportion, its numerator, which the figure times the denominator would give
-    away) withheld (missing) on rows where any of them is small. Columns not named are left
-    as they are."""
+    away) withheld (missing) on rows where any of them is small. With `complete_within` (the
+    columns whose rows add up to a total shown elsewhere; [] for the whole table), a count that
+    would give a small one away by subtraction shows as "withheld", and figures over it are
+    withheld too (`complements`). Columns not named are left as they are."""
     shown = frame.copy()
+    counts = list(counts)
+    withheld = ({c: complements(frame, c, complete_within, min_count) for c in counts}
+                if complete_within is not None else {})
     for figure, over_counts in (over or {}).items():
-        shown[figure] = shown[figure].where(~_any_small(frame, over_counts, min_count))
+        hidden = _any_small(frame, over_counts, min_count)
+        for column in [over_counts] if isinstance(over_counts, str) else over_counts:
+            hidden |= withheld.get(column, False)
+        shown[figure] = shown[figure].where(~hidden)
     for column in counts:
         shown[column] = frame[column].map(lambda v: count_text(v, min_count))
+        if column in withheld:
+            shown.loc[withheld[column], column] = WITHHELD
     return shown
 
 

@@ -20,7 +20,8 @@ performance = disclosed(read(published, reader.site_performance, selection),
                         over={"prop_sessions_attended": ("sessions_expected",
                                                          "sessions_attended"),
                               "prop_sessions_did_not_attend": ("sessions_attended",
-                                                               "sessions_did_not_attend")})
+                                                               "sessions_did_not_attend")},
+                        complete_within=())  # the sites' rows add up to the network's
 
 st.subheader("By site")
 st.caption("Programme sessions (treatment and group classes) over every month on record: "
@@ -50,7 +51,8 @@ programmes = disclosed(
     over={"prop_sessions_attended": ("sessions_expected", "sessions_attended"),
           "prop_ended_completed": ("programmes_ended", "programmes_completed"),
           "prop_ended_dropped_out": ("programmes_ended", "programmes_dropped_out"),
-          "relative_dose_intensity": "programmes_ended"})
+          "relative_dose_intensity": "programmes_ended"},
+    complete_within=("programme_type",))  # a type's sites add up to its network row
 if programmes.empty:
     st.info("No programme at the chosen sites.")
 else:

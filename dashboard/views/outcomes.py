@@ -48,7 +48,8 @@ change = disclosed(
     counts=("pairs", "pairs_assessed", "pairs_responding"),
     over={"median_baseline_value": "pairs", "median_followup_value": "pairs",
           "median_improvement": "pairs",
-          "prop_pairs_responding": ("pairs_assessed", "pairs_responding")})
+          "prop_pairs_responding": ("pairs_assessed", "pairs_responding")},
+    complete_within=("instrument",))  # an instrument's sites add up to its network row
 if change.empty:
     st.info("No baseline and follow-up pair at the chosen sites yet.")
 else:

@@ -25,7 +25,8 @@ performance = disclosed(
           "prop_sessions_did_not_attend": ("sessions_attended", "sessions_did_not_attend"),
           "prop_pairs_responding": ("pairs_assessed", "pairs_responding"),
           "prop_waiting_within_rtt_standard": ("pathways_waiting",
-                                               "pathways_waiting_within_rtt_standard")})
+                                               "pathways_waiting_within_rtt_standard")},
+    complete_within=())  # the sites' rows add up to the network's tiles
 sites = performance[~performance.is_network_total]
 summaries = read(published, reader.spc_summaries, selection)
 indicators = read(published, reader.indicators)

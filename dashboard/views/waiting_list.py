@@ -22,7 +22,8 @@ waiting = disclosed(read(published, reader.waiting_now_by_site, selection),
                     counts=("pathways_waiting",),
                     over={figure: "pathways_waiting" for figure in (
                         "prop_waiting_within_target", "prop_waiting_within_rtt_standard",
-                        "median_days_waiting", "max_days_waiting")})
+                        "median_days_waiting", "max_days_waiting")},
+                    complete_within=("site_code",))  # they add up to the site's waiting now
 longest = read(published, reader.longest_waiters, 20, selection)
 
 st.subheader("Pathways waiting at each month end")

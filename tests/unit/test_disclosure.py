@@ -7,6 +7,7 @@ import math
 import pandas as pd
 
 from carepath.publish.disclosure import (
+    complements,
     count_text,
     indicator_counts,
     is_small,
@@ -54,3 +55,24 @@ def test_an_indicator_is_judged_by_the_counts_its_unit_is_made_of():
     assert indicator_counts("proportion") == ("numerator", "denominator")
     assert indicator_counts("days", "latest_value", "latest_numerator",
                             "latest_denominator") == ("latest_denominator",)
+
+
+def test_a_small_count_that_a_total_would_give_away_takes_another_with_it():
+    frame = pd.DataFrame({
+        "site_code": [None, "A", "B", "C", "D"], "is_network_total": [True] + [False] * 4,
+        "waiting": [40, 3, 0, 12, 25], "within": [30, 2, 0, 10, 18],
+        "prop": [0.75, 2 / 3, None, 10 / 12, 18 / 25]})
+    shown = suppress(frame, counts=("waiting",), over={"prop": ("waiting", "within")},
+                     min_count=5, complete_within=[])
+    # A's 3 could be had as 40 - 0 - 12 - 25: C's 12, the smallest other count, goes too.
+    assert list(shown.waiting) == ["40", "<5", "0", "withheld", "25"]
+    assert shown.prop.isna().tolist() == [False, True, True, True, False]
+
+
+def test_complements_are_found_within_each_group_and_only_for_a_lone_small_cell():
+    frame = pd.DataFrame({"site_code": ["A", "A", "B", "B", "B", "C", "C"],
+                          "n": [3, 9, 2, 4, 30, 7, 8]})
+    withheld = complements(frame, "n", ["site_code"], min_count=5)
+    # A: one small (3), so 9 goes too; B: two small already hide each other; C: none small.
+    assert withheld.tolist() == [False, True, False, False, False, False, False]
+    assert not complements(frame, "n", [], min_count=5).any(), "three small cells in all"
