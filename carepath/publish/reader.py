@@ -332,11 +332,13 @@ def rejected_files(published: Path, selection: Selection = EVERYTHING) -> pd.Dat
 
 def bottlenecks(published: Path, limit: int = 10,
                 selection: Selection = EVERYTHING) -> pd.DataFrame:
-    """fct_bottlenecks: the strongest ranked findings (a stage's consequences are not ranked)."""
+    """fct_bottlenecks: the strongest ranked findings (a stage's consequences are not ranked),
+    with their evidence in words for every reader and for the site's own (evidence_own_site,
+    without the other sites' figure)."""
     where, params = selection.where(site="site_code")
     return _select(published, f"""
         select rank_overall, site_code, indicator_id, indicator_label, finding_kind,
-               period_start, period_end, score, evidence
+               period_start, period_end, score, evidence, evidence_own_site
         from marts.fct_bottlenecks
         where rank_overall is not null and {where}
         order by rank_overall

@@ -7,6 +7,7 @@ from components import published_or_stop, read, table
 from filters import current
 from indicator_charts import spc_section
 from performance_matrix import chart_link
+from sign_in import current_user
 
 from carepath.publish import reader
 
@@ -26,7 +27,9 @@ st.caption("The bottleneck finder's strongest findings: runs of months a site's 
            "flags as special cause of concern, and sites worse than the others beyond the "
            "99.8% limit they set. Score: the evidence pooled over the months it spans; a "
            "longer wait that follows from an earlier stage is folded into that stage's finding.")
-shown = findings.assign(chart=[
+# A site's own users read the evidence without the other sites' pooled figure.
+words = findings.evidence_own_site if current_user().site else findings.evidence
+shown = findings.assign(evidence=words, chart=[
     chart_link(areas[i], label, site) for i, label, site in zip(
         findings.indicator_id, findings.indicator_label, findings.site_code, strict=True)])
 table(shown[["rank_overall", "site_code", "indicator_label", "period_start", "period_end",

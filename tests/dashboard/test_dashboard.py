@@ -603,3 +603,22 @@ def test_the_gates_data_docs_are_viewable_in_the_app_in_a_frame_of_their_own(pip
     shown = base64.b64decode(frame.proto.src.split(",", 1)[1]).decode()
     assert shown == (settings.gx_dir / "data_docs" / "expectations" /
                      "referrals_gate.html").read_text()
+
+
+def test_a_site_user_reads_findings_without_the_other_sites_figure(pipeline_run, monkeypatch,
+                                                                   tmp_path):
+    settings, _ = pipeline_run
+    findings = reader.bottlenecks(settings.published_path, limit=100)
+    against_others = findings[findings.finding_kind == "worse_than_other_sites"]
+    assert not against_others.empty, "the demo's plants include a site worse than the others"
+    site = against_others.site_code.iloc[0]
+    users = write_users_file(tmp_path / "users.json")
+    add_user(users, "site-manager", site, PASSWORD)
+    monkeypatch.setenv("CAREPATH_USERS_FILE", str(users))
+    at = _open(settings, monkeypatch, "views/bottlenecks.py", user="site-manager")
+    assert not at.exception
+    shown = _table(at, "evidence")
+    mine = findings[findings.site_code == site].head(len(shown))
+    assert shown.evidence.tolist() == mine.evidence_own_site.tolist()
+    assert not any("at the other sites" in text for text in shown.evidence)
+    assert any("beyond the 99.8% limit the other sites set" in text for text in shown.evidence)

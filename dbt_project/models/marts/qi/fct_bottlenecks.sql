@@ -384,23 +384,12 @@ explained as (
             and explanations.cause_rank = 1
 ),
 
-final as (
+-- The evidence in words, in pieces: what the site's figure was, what it is judged against,
+-- and the context. A site's own users see the comparison without the other sites' figure
+-- (evidence_own_site): a pooled figure of the others, with few sites, would be theirs.
+worded as (
     select
-        site_code,
-        indicator_id,
-        indicator_label,
-        finding_kind,
-        period_start,
-        period_end,
-        months_flagged,
-        finding_value,
-        baseline_value,
-        effect_size,
-        score,
-        explained_by_indicator_id,
-        share_of_access_wait,
-        referrals_received,
-        first_appointments,
+        *,
         site_code || ' ' || indicator_label || ': '
         || {{ format_indicator_value('finding_value', 'indicator_unit') }}
         || case when finding_kind = 'spc_concern' then ' on average' else ' overall' end
@@ -408,8 +397,8 @@ final as (
         || case
             when period_end > period_start then ' to ' || {{ format_month('period_end') }}
             else ''
-        end
-        || case
+        end as headline,
+        case
             when finding_kind = 'spc_concern'
                 then
                     ', against '
@@ -420,8 +409,17 @@ final as (
                 ', against '
                 || {{ format_indicator_value('baseline_value', 'indicator_unit') }}
                 || ' at the other sites; beyond the 99.8% limit they set'
-        end
-        || case
+        end as comparison,
+        case
+            when finding_kind = 'spc_concern'
+                then
+                    ', against '
+                    || {{ format_indicator_value('baseline_value', 'indicator_unit') }}
+                    || ' in its other months; special cause of concern since '
+                    || {{ format_month('period_start') }}
+            else '; beyond the 99.8% limit the other sites set'
+        end as comparison_own_site,
+        case
             when share_of_access_wait is not null
                 then
                     '; '
@@ -446,7 +444,29 @@ final as (
                     || {{ format_indicator_value('coalesce(first_appointments, 0)', "'count'") }}
                     || ' first appointments'
             else ''
-        end as evidence,
+        end as context
+    from explained
+),
+
+final as (
+    select
+        site_code,
+        indicator_id,
+        indicator_label,
+        finding_kind,
+        period_start,
+        period_end,
+        months_flagged,
+        finding_value,
+        baseline_value,
+        effect_size,
+        score,
+        explained_by_indicator_id,
+        share_of_access_wait,
+        referrals_received,
+        first_appointments,
+        headline || comparison || context as evidence,
+        headline || comparison_own_site || context as evidence_own_site,
         case
             when explained_by_indicator_id is null
                 then row_number() over (
@@ -461,7 +481,7 @@ final as (
                     order by score desc, site_code asc, indicator_id asc, period_start asc
                 )
         end as rank_overall
-    from explained
+    from worded
 )
 
 select * from final
