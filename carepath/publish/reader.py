@@ -333,15 +333,20 @@ def rejected_files(published: Path, selection: Selection = EVERYTHING) -> pd.Dat
 def bottlenecks(published: Path, limit: int = 10,
                 selection: Selection = EVERYTHING) -> pd.DataFrame:
     """fct_bottlenecks: the strongest ranked findings (a stage's consequences are not ranked),
-    with their evidence in words for every reader and for the site's own (evidence_own_site,
-    without the other sites' figure)."""
+    with their indicator's unit and their evidence in words for every reader and for the
+    site's own (evidence_own_site, without the other sites' figure)."""
     where, params = selection.where(site="site_code")
     return _select(published, f"""
-        select rank_overall, site_code, indicator_id, indicator_label, finding_kind,
-               period_start, period_end, score, evidence, evidence_own_site
-        from marts.fct_bottlenecks
-        where rank_overall is not null and {where}
-        order by rank_overall
+        select findings.rank_overall, findings.site_code, findings.indicator_id,
+               findings.indicator_label, indicators.indicator_unit, findings.finding_kind,
+               findings.period_start, findings.period_end, findings.score,
+               findings.finding_value, findings.baseline_value, findings.referrals_received,
+               findings.first_appointments, findings.evidence, findings.evidence_own_site
+        from marts.fct_bottlenecks as findings
+        inner join marts.dim_qi_indicators as indicators
+            on findings.indicator_id = indicators.indicator_id
+        where findings.rank_overall is not null and {where}
+        order by findings.rank_overall
         limit ?""", [*params, limit])
 
 

@@ -354,6 +354,18 @@ def test_small_counts_are_shown_as_fewer_than_the_threshold_everywhere(pipeline_
     html_matrix = next(m.value for m in at.markdown if "carepath-matrix" in m.value)
     assert "&lt;30" in html_matrix or "withheld" in html_matrix
 
+    every_site = _open(settings, monkeypatch, "views/bottlenecks.py")
+    evidence = _table(every_site, "evidence").evidence.tolist()
+    findings = reader.bottlenecks(settings.published_path)
+    for text, row in zip(evidence, findings.itertuples(), strict=True):
+        quoted = [row.referrals_received, row.first_appointments] + (
+            [row.finding_value, row.baseline_value] if row.indicator_unit == "count" else [])
+        if any(0 < n < 30 for n in quoted if pd.notna(n)):
+            assert text.startswith("withheld"), text
+        else:
+            assert text == row.evidence
+    assert any(text.startswith("withheld") for text in evidence)
+
     at.switch_page("views/outcomes.py").run()
     assert not at.exception
     completeness = _table(at, "patients_eligible")
