@@ -322,6 +322,17 @@ def quarantine_rules(published: Path, selection: Selection = EVERYTHING) -> pd.D
         order by rows_quarantined desc, site_code, source_file""", params)
 
 
+def quarantined_rows(published: Path, site_code: str, source_file: str, rule: str,
+                     limit: int = 5000) -> pd.DataFrame:
+    """fct_quarantined_rows of one file and rule: where each row held is, in line order."""
+    return _select(published, """
+        select site_code, source_file, line_number, rule_description as reason, quarantined_at
+        from marts.fct_quarantined_rows
+        where site_code = ? and source_file = ? and rule = ?
+        order by line_number
+        limit ?""", [site_code, source_file, rule, limit])
+
+
 def rejected_files(published: Path, selection: Selection = EVERYTHING) -> pd.DataFrame:
     where, params = selection.where(site="site_code")
     return _select(published, f"""

@@ -40,6 +40,16 @@ def data_docs_pages(docs: Path) -> dict[str, Path]:
     return named
 
 
+def quarantined_lines(row) -> None:
+    """The lines of a file held back by one rule, for the site to fix."""
+    lines = read(published, reader.quarantined_rows, row.site_code, row.source_file, row.rule)
+    st.markdown(f"**{row.source_file}: {len(lines):,} lines held back ({row.reason})**")
+    table(lines, "quarantined-lines", column_config={
+        "site_code": "Site", "source_file": "File", "line_number": "Line", "reason": "Reason",
+        "quarantined_at": st.column_config.DatetimeColumn("Held since",
+                                                          format="YYYY-MM-DD HH:mm")})
+
+
 settings = load_settings()
 st.title("Data quality: deliveries and the validation gate")
 build = failed_build(settings)
@@ -94,7 +104,8 @@ if rules.empty:
 else:
     table(rules, "quarantine-by-rule", column_config={
         "site_code": "Site", "extract": "Extract", "source_file": "File", "reason": "Reason",
-        "rule": "Rule", "rows_quarantined": "Rows quarantined"})
+        "rule": "Rule", "rows_quarantined": "Rows quarantined"},
+        drill=quarantined_lines)
 
 st.subheader("Rejected files")
 if rejected.empty:

@@ -230,6 +230,19 @@ def test_data_quality_page_shows_deliveries_quarantine_and_gaps(app):
     shown = next(df.value for df in at.dataframe if "scored_value" in df.value.columns)
     assert list(shown.measure_id) == list(flagged.measure_id)
 
+    # A rule's row opens the lines it holds back, read here from the gate's own table.
+    rules = next(df.value for df in at.dataframe if "rule" in df.value.columns)
+    _select_row(at, "quarantine-by-rule", 0)
+    assert not at.exception
+    lines = _table(at, "line_number")
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    held = [n for (n,) in con.execute(
+        "select line_number from ops.quarantine where source_file = ? and rule = ? "
+        "and released_at is null order by line_number",
+        [rules.source_file.iloc[0], rules.rule.iloc[0]]).fetchall()]
+    con.close()
+    assert list(lines.line_number) == held and len(held) == int(rules.rows_quarantined.iloc[0])
+
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_and_every_table_has_its_own_csv_download(pipeline_run, monkeypatch,
