@@ -86,7 +86,7 @@ if not late.empty or not gaps.empty:
                  f"{row.last_delivered_date:%Y-%m-%d}, {row.days_since_last_delivery} days "
                  "before the newest delivery.")
     for row in gaps.itertuples():
-        st.warning(f"{row.site_code} {row.extract}: no delivery in {row.missing_months}.")
+        st.warning(f"{row.site_code} {row.extract}: no file covers {row.missing_months}.")
 
 st.subheader("Deliveries by site and extract")
 table(status, "deliveries", column_config={

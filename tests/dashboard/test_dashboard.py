@@ -222,7 +222,7 @@ def test_data_quality_page_shows_deliveries_quarantine_and_gaps(app):
     assert metrics["Rows quarantined"] == f"{quarantined:,}" and quarantined > 0
     assert metrics["Files loaded"] == f"{int(per_stream.files_loaded.sum()):,}"
     assert any("DEN outcomes: late" in e.value for e in at.error)
-    assert any("BRA sessions: no delivery in" in w.value for w in at.warning)
+    assert any("BRA sessions: no file covers" in w.value for w in at.warning)
     reasons = set(at.dataframe[1].value.reason)
     assert "implausible tug value (outside 1-120)" in reasons
     flagged = reader.disagreeing_questionnaire_totals(settings.published_path)

@@ -20,6 +20,12 @@ final as (
         cast(delivered_at as date) as delivered_date,
         cast({{ dbt.date_trunc('month', 'delivered_at') }} as date) as delivery_month,
         data_period,
+        -- The month the file's data covers: the one its name says, else (a name without a
+        -- period) the month it was delivered in.
+        coalesce(
+            cast({{ dbt.concat(["data_period", "'-01'"]) }} as date),
+            cast({{ dbt.date_trunc('month', 'delivered_at') }} as date)
+        ) as data_month,
         loaded_at
     from ledger
 )

@@ -1,7 +1,8 @@
--- Grain: site x extract x month, from the site's first delivery to the newest delivery seen
--- from any site. A month without a file from that site for that extract is a missing
--- delivery; a site x extract whose newest file is older than var delivery_late_after_days at
--- that date is late.
+-- Grain: site x extract x data month (the month a file's data covers, not the month it
+-- arrived), from the site's first data month to the newest seen from any site. A month no
+-- file from that site for that extract covers is a missing delivery; a site x extract whose
+-- newest file arrived more than var delivery_late_after_days before the newest delivery from
+-- any site is late.
 with files as (
     select * from {{ ref('fct_deliveries') }}
     where
@@ -12,13 +13,13 @@ with files as (
 ),
 
 months as (
-    select distinct delivery_month from files
+    select distinct data_month from files
 ),
 
 as_of as (
     select
         max(delivered_date) as as_of_date,
-        max(delivery_month) as as_of_month
+        max(data_month) as as_of_month
     from files
 ),
 
@@ -26,7 +27,7 @@ streams as (
     select
         site_code,
         extract,
-        min(delivery_month) as first_month,
+        min(data_month) as first_month,
         max(delivered_date) as last_delivered_date
     from files
     group by site_code, extract
@@ -36,30 +37,30 @@ expected as (
     select
         streams.site_code,
         streams.extract,
-        months.delivery_month,
+        months.data_month,
         streams.last_delivered_date
     from streams
-    inner join months on streams.first_month <= months.delivery_month
+    inner join months on streams.first_month <= months.data_month
 ),
 
 delivered as (
     select
         site_code,
         extract,
-        delivery_month,
+        data_month,
         count(*) as files,
         sum(case when status = 'rejected' then 1 else 0 end) as files_rejected,
         sum(rows_loaded) as rows_loaded,
         sum(rows_quarantined) as rows_quarantined
     from files
-    group by site_code, extract, delivery_month
+    group by site_code, extract, data_month
 ),
 
 schedule as (
     select
         expected.site_code,
         expected.extract,
-        expected.delivery_month,
+        expected.data_month,
         expected.last_delivered_date,
         coalesce(delivered.files, 0) as files,
         coalesce(delivered.files_rejected, 0) as files_rejected,
@@ -74,14 +75,14 @@ schedule as (
         on
             expected.site_code = delivered.site_code
             and expected.extract = delivered.extract
-            and expected.delivery_month = delivered.delivery_month
+            and expected.data_month = delivered.data_month
 ),
 
 final as (
     select
         site_code,
         extract,
-        delivery_month,
+        data_month,
         files,
         files_rejected,
         rows_loaded,

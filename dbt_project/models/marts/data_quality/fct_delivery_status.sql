@@ -21,10 +21,10 @@ by_stream as (
         {{ dbt.bool_or('is_late') }} as is_late,
         sum(case when is_missing then 1 else 0 end) as months_missing,
         {{ dbt.listagg(
-            "case when is_missing then substring(cast(delivery_month as "
+            "case when is_missing then substring(cast(data_month as "
                 ~ dbt.type_string() ~ "), 1, 7) end",
             "', '",
-            "order by delivery_month") }} as missing_months
+            "order by data_month") }} as missing_months
     from schedule
     group by grouping sets ((site_code, extract), ())
 ),
