@@ -29,3 +29,10 @@ def test_a_frame_keeps_its_numbers_and_neutralises_its_text_and_headers():
     assert rows[0] == ["referral_id", "change", "'=header"]
     assert rows[1] == ["'=cmd|' /C calc'!A0", "-2.5", "ok"]
     assert rows[2] == ["R-1", "1.0", ""]
+
+
+def test_fractions_are_rounded_for_reading_and_whole_numbers_left_whole():
+    frame = pd.DataFrame({"Site": ["A"], "Within target": [0.8684210526315789],
+                          "Median days": [12.25], "Waiting": [38]})
+    lines = formula_safe_csv(frame).decode().splitlines()
+    assert lines == ["Site,Within target,Median days,Waiting", "A,0.868,12.25,38"]

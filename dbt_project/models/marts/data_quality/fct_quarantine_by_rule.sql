@@ -1,8 +1,8 @@
 -- Rows still held in quarantine per delivered file and failed rule (a row failing two rules
--- counts under each; a row released once its referral arrived no longer counts).
-with quarantine as (
-    select * from {{ ref('stg_quarantine') }}
-    where not is_released
+-- counts under each; a row released once its referral arrived no longer counts): the count of
+-- fct_quarantined_rows' rows.
+with quarantined_rows as (
+    select * from {{ ref('fct_quarantined_rows') }}
 ),
 
 final as (
@@ -14,7 +14,7 @@ final as (
         rule,
         rule_description,
         count(*) as rows_quarantined
-    from quarantine
+    from quarantined_rows
     group by site_code, extract, delivery_id, source_file, rule, rule_description
 )
 

@@ -411,15 +411,6 @@ worded as (
                 || ' at the other sites; beyond the 99.8% limit they set'
         end as comparison,
         case
-            when finding_kind = 'spc_concern'
-                then
-                    ', against '
-                    || {{ format_indicator_value('baseline_value', 'indicator_unit') }}
-                    || ' in its other months; special cause of concern since '
-                    || {{ format_month('period_start') }}
-            else '; beyond the 99.8% limit the other sites set'
-        end as comparison_own_site,
-        case
             when share_of_access_wait is not null
                 then
                     '; '
@@ -466,7 +457,12 @@ final as (
         referrals_received,
         first_appointments,
         headline || comparison || context as evidence,
-        headline || comparison_own_site || context as evidence_own_site,
+        headline
+        || case
+            when finding_kind = 'spc_concern' then comparison
+            else '; beyond the 99.8% limit the other sites set'
+        end
+        || context as evidence_own_site,
         case
             when explained_by_indicator_id is null
                 then row_number() over (
