@@ -47,10 +47,11 @@ def _heading(what: str, rows: pd.DataFrame) -> None:
 
 def referral_rows(published: Path, selection: reader.Selection, name: str = "referrals",
                   what: str = "The referrals behind these figures",
-                  received_only: bool = False) -> None:
+                  received_only: bool = False, seen_in_period: bool = False) -> None:
     """fct_referral_latency: each referral in the selection (with `received_only`, those the
-    rehab service has received), longest wait first."""
-    rows = read(published, reader.referrals, selection, LIMIT, received_only)
+    rehab service has received; with `seen_in_period`, those seen in the period), longest
+    wait first."""
+    rows = read(published, reader.referrals, selection, LIMIT, received_only, seen_in_period)
     _heading(what, rows)
     if rows.empty:
         st.info("No referral matches.")
@@ -126,3 +127,28 @@ def registry_rows(published: Path, selection: reader.Selection, what: str,
         "baseline_value": "Baseline", "followup_day": "Follow-up day",
         "followup_value": "Follow-up", "has_pair": "Pair", "change": "Change",
         "is_responder": "Responder"})
+
+
+def _received(published: Path, selection: reader.Selection, what: str) -> None:
+    referral_rows(published, selection, "month-referrals", what, received_only=True)
+
+
+def _seen(published: Path, selection: reader.Selection, what: str) -> None:
+    referral_rows(published, selection, "month-referrals", what, seen_in_period=True)
+
+
+def _registry(published: Path, selection: reader.Selection, what: str) -> None:
+    registry_rows(published, selection, what, name="month-registry")
+
+
+# The indicators whose month on an XmR chart opens its referral-level rows, by the event that
+# places a row in the month (dim_qi_indicators.month_basis): received, seen (the clock
+# stopped), or first attended session (the registry's day 0).
+MONTH_DRILLS = {
+    "referrals_received": _received,
+    "access_wait_median_days": _seen,
+    "access_wait_p90_days": _seen,
+    "prop_seen_within_target": _seen,
+    "prop_registry_complete": _registry,
+    "prop_pairs_responding": _registry,
+}

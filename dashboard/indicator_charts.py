@@ -8,9 +8,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 from components import disclosed, drawable, read, table, withheld_note
+from drill_downs import MONTH_DRILLS, narrowed
 from funnel_charts import JUDGEMENT_WORDS, funnel_chart
 from sign_in import current_user
-from spc_charts import as_image, assurance_icon, spc_chart, variation_icon
+from spc_charts import MONTH_SELECTION, as_image, assurance_icon, spc_chart, variation_icon
 
 from carepath.publish import reader
 from carepath.publish.disclosure import indicator_counts
@@ -62,8 +63,22 @@ def spc_section(published: Path, site: str, indicator_id: str, label: str,
         + (" The red dashed line is the target." if pd.notna(target) else " No target is set.")
         + (" Fewer than 13 months: the limits are trial limits."
            if points.is_trial_limits.iloc[0] else ""))
-    st.altair_chart(spc_chart(shown), width="stretch")
+    drill = MONTH_DRILLS.get(indicator_id)
+    if drill is None:
+        st.altair_chart(spc_chart(shown), width="stretch")
+        withheld_note(points, shown, "months")
+        return
+    event = st.altair_chart(spc_chart(shown, selectable=True), width="stretch",
+                            on_select="rerun", key=f"spc-{site}-{indicator_id}")
     withheld_note(points, shown, "months")
+    chosen = (event.get("selection") or {}).get(MONTH_SELECTION) or []
+    if not chosen:
+        st.caption("Select a month's point to list the referrals behind it.")
+        return
+    month = pd.Timestamp(chosen[0]["indicator_month"], unit="ms") if isinstance(
+        chosen[0]["indicator_month"], int | float) else pd.Timestamp(chosen[0]["indicator_month"])
+    drill(published, narrowed(selection, site=site_code, month=month),
+          f"{site}, {label.lower()}, {month:%B %Y}")
 
 
 def funnel_section(published: Path, indicator_id: str, label: str) -> None:

@@ -48,8 +48,12 @@ def _long_limits(points: pd.DataFrame) -> pd.DataFrame:
     return frame.dropna(subset=["limit"])
 
 
-def spc_chart(points: pd.DataFrame) -> alt.LayerChart:
-    """One chart's points (fct_spc_points, one site and indicator, in month order)."""
+MONTH_SELECTION = "month"
+
+
+def spc_chart(points: pd.DataFrame, selectable: bool = False) -> alt.LayerChart:
+    """One chart's points (fct_spc_points, one site and indicator, in month order); with
+    `selectable`, a click on a point selects its month (the selection MONTH_SELECTION)."""
     unit = points.indicator_unit.iloc[0]
     value_format = VALUE_FORMAT.get(unit, ".2f")
     shown = points.assign(
@@ -85,6 +89,9 @@ def spc_chart(points: pd.DataFrame) -> alt.LayerChart:
                  alt.Tooltip("variation_label:N", title="Variation"),
                  alt.Tooltip("why:N", title="Flagged as")],
     )
+    if selectable:
+        dots = dots.add_params(alt.selection_point(name=MONTH_SELECTION,
+                                                   fields=["indicator_month"], on="click"))
     layers = [limits, line, dots]
     target = points.target_value.iloc[0]
     if pd.notna(target):

@@ -222,15 +222,18 @@ def longest_waiters(published: Path, limit: int = 20,
 
 
 def referrals(published: Path, selection: Selection = EVERYTHING,
-              limit: int = 5000, received_only: bool = False) -> pd.DataFrame:
+              limit: int = 5000, received_only: bool = False,
+              seen_in_period: bool = False) -> pd.DataFrame:
     """The referral-level rows behind the access figures (fct_referral_latency), by month
     received, pseudonymised keys only; at most `limit`, the longest waits first. With
     `received_only`, only the referrals the rehab service has received (the ones counted as
-    referrals received), not those still on their way."""
-    where, params = selection.where(site="site_code", month="received_month",
-                                    priority="priority", reason="referral_reason",
-                                    service="target_service")
-    received = "received_month is not null" if received_only else "true"
+    referrals received), not those still on their way. With `seen_in_period`, the referrals
+    seen (clock stopped) in the chosen period instead, as the access waits count them."""
+    where, params = selection.where(
+        site="site_code", month="clock_stop_date" if seen_in_period else "received_month",
+        priority="priority", reason="referral_reason", service="target_service")
+    received = ("is_seen" if seen_in_period
+                else "received_month is not null" if received_only else "true")
     return _select(published, f"""
         select site_code, referral_id, priority, referral_reason, target_service,
                received_month, pathway_status, days_receipt_to_triage, days_triage_to_offer,

@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import pandas as pd
 import pytest
 from playwright.sync_api import Page, sync_playwright
 from support.paths import ROOT
@@ -263,3 +264,38 @@ def test_selecting_a_site_row_lists_the_referrals_behind_it(page):
     heading.wait_for(timeout=30_000)
     assert heading.inner_text().startswith(
         f"Referrals received at {site}: {int(sites.referrals_received[row]):,} referral rows")
+
+
+def _click_a_point(page: Page, chart) -> bool:
+    """Click the first point of a Vega chart found under the mouse (its tooltip shows the
+    point's month and variation): the chart is drawn on a canvas, with no element per point."""
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    box = chart.bounding_box()
+    tooltip = page.locator("#vg-tooltip-element")
+    for down in range(8, 90, 2):
+        for across in range(5, 95, 2):
+            x = box["x"] + box["width"] * across / 100
+            y = box["y"] + box["height"] * down / 100
+            page.mouse.move(x, y)
+            if tooltip.count() and tooltip.is_visible() and "Variation" in tooltip.inner_text():
+                page.mouse.click(x, y)
+                return True
+    return False
+
+
+@pytest.mark.browser
+def test_clicking_a_months_point_lists_the_referrals_behind_it(page):
+    page, url, settings = page
+    page.goto(f"{url}/waiting-list")
+    page.get_by_text("Select a month's point to list the referrals behind it.").wait_for(
+        timeout=60_000)
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    assert _click_a_point(page, charts.nth(charts.count() - 1)), "no point found to click"
+    heading = page.get_by_text(re.compile(r"^Network, referrals received \(demand\), "))
+    heading.wait_for(timeout=30_000)
+    words = heading.inner_text()
+    month = pd.Timestamp(re.search(r"\(demand\), (\w+ \d{4}):", words).group(1))
+    points = reader.spc_points(settings.published_path, None, "referrals_received")
+    value = points[pd.to_datetime(points.indicator_month) == month].value.iloc[0]
+    assert f": {int(value):,} referral rows" in words

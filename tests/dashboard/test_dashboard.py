@@ -11,6 +11,7 @@ import base64
 import json
 import re
 import shutil
+from datetime import date
 
 import duckdb
 import pandas as pd
@@ -647,3 +648,35 @@ def test_a_site_user_reads_findings_without_the_other_sites_figure(pipeline_run,
     assert shown.evidence.tolist() == mine.evidence_own_site.tolist()
     assert not any("at the other sites" in text for text in shown.evidence)
     assert any("beyond the 99.8% limit the other sites set" in text for text in shown.evidence)
+
+
+def _select_month(at: AppTest, chart: str, month: date) -> AppTest:
+    """Select a month's point of an XmR chart as a click on it does (AppTest cannot click)."""
+    epoch_ms = int(pd.Timestamp(month).timestamp() * 1000)
+    at.session_state[chart] = {"selection": {"month": [{"indicator_month": epoch_ms}]}}
+    return at.run()
+
+
+def test_a_months_point_on_an_xmr_chart_opens_the_referrals_behind_it(pipeline_run, monkeypatch):
+    settings, _ = pipeline_run
+    published = settings.published_path
+    at = _open(settings, monkeypatch, "views/waiting_list.py")
+    demand = reader.spc_points(published, None, "referrals_received")
+    month = demand.indicator_month.iloc[len(demand) // 2]
+    _select_month(at, "spc-Network-referrals_received", month)
+    assert not at.exception
+    rows = _table(at, "days_rtt_wait")
+    assert len(rows) == int(demand.value.iloc[len(demand) // 2]), \
+        "the month's referrals received are its point's value"
+    assert (pd.to_datetime(rows.received_month).dt.to_period("M")
+            == pd.Timestamp(month).to_period("M")).all()
+
+    at.switch_page("views/referral_pathway.py").run()
+    at.selectbox(key="indicator_access").set_value("prop_seen_within_target").run()
+    seen = reader.spc_points(published, None, "prop_seen_within_target")
+    month = seen.indicator_month.iloc[-1]
+    _select_month(at, "spc-Network-prop_seen_within_target", month)
+    assert not at.exception
+    rows = next(df.value for df in at.dataframe if "days_rtt_wait" in df.value.columns
+                and len(df.value) == int(seen.denominator.iloc[-1]))
+    assert sum(rows.is_within_target) == int(seen.numerator.iloc[-1])
