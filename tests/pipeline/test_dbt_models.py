@@ -17,9 +17,11 @@ from carepath.settings import load_settings
 from carepath.transform.dbt_build import run_dbt
 
 MARTS = ("fct_referral_latency", "fct_stage_latency_monthly", "fct_waiting_list",
-         "fct_waiting_list_monthly", "fct_access_monthly", "fct_adherence",
-         "fct_outcome_registry", "fct_registry_completeness", "fct_scored_questionnaires",
-         "fct_site_performance", "fct_deliveries", "fct_quarantine_by_rule",
+         "fct_waiting_list_monthly", "fct_waiting_list_wait_bands", "fct_access_monthly",
+         "fct_adherence", "fct_adherence_by_programme", "fct_outcome_registry",
+         "fct_outcome_change_by_instrument", "fct_registry_completeness",
+         "fct_scored_questionnaires", "fct_site_performance", "fct_deliveries",
+         "fct_quarantine_by_rule", "fct_quarantined_rows",
          "fct_delivery_schedule", "fct_delivery_status", "fct_monthly_indicators",
          "fct_spc_points", "fct_spc_summary", "fct_funnel", "fct_bottlenecks",
          "dim_qi_indicators")

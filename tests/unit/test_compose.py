@@ -66,4 +66,8 @@ def test_only_the_container_that_loads_files_gets_the_key():
     assert services["airflow-scheduler"]["environment"]["AIRFLOW__CORE__EXECUTOR"] == \
         "LocalExecutor"
     assert holders == {"airflow-scheduler"}
-    assert set(services["dashboard"]["environment"]) == {"CAREPATH_DATA_DIR"}
+    # The dashboard gets the data folder and its users file (on the data volume), nothing else.
+    assert set(services["dashboard"]["environment"]) == {"CAREPATH_DATA_DIR",
+                                                         "CAREPATH_USERS_FILE"}
+    assert services["dashboard"]["environment"]["CAREPATH_USERS_FILE"].startswith(
+        services["dashboard"]["environment"]["CAREPATH_DATA_DIR"] + "/")
