@@ -69,9 +69,10 @@ def referral_rows(published: Path, selection: reader.Selection, name: str = "ref
 
 
 def waiting_rows(published: Path, selection: reader.Selection, name: str,
-                 what: str) -> None:
-    """fct_waiting_list at the newest census: each referral waiting, longest first."""
-    rows = read(published, reader.longest_waiters, LIMIT, selection)
+                 what: str, at_month_end: bool = False) -> None:
+    """fct_waiting_list at the newest census (or the period's month end): each referral
+    waiting, longest first."""
+    rows = read(published, reader.longest_waiters, LIMIT, selection, at_month_end)
     _heading(what, rows)
     if rows.empty:
         st.info("Nobody matching is waiting.")
@@ -137,6 +138,10 @@ def _seen(published: Path, selection: reader.Selection, what: str) -> None:
     referral_rows(published, selection, "month-referrals", what, seen_in_period=True)
 
 
+def _waiting(published: Path, selection: reader.Selection, what: str) -> None:
+    waiting_rows(published, selection, "month-waiting", what, at_month_end=True)
+
+
 def _registry(published: Path, selection: reader.Selection, what: str) -> None:
     registry_rows(published, selection, what, name="month-registry")
 
@@ -146,6 +151,7 @@ def _registry(published: Path, selection: reader.Selection, what: str) -> None:
 # stopped), or first attended session (the registry's day 0).
 MONTH_DRILLS = {
     "referrals_received": _received,
+    "waiting_list_month_end": _waiting,
     "access_wait_median_days": _seen,
     "access_wait_p90_days": _seen,
     "prop_seen_within_target": _seen,

@@ -202,12 +202,17 @@ def waiting_now_by_site(published: Path, selection: Selection = EVERYTHING) -> p
 
 
 def longest_waiters(published: Path, limit: int = 20,
-                    selection: Selection = EVERYTHING) -> pd.DataFrame:
+                    selection: Selection = EVERYTHING, at_month_end: bool = False
+                    ) -> pd.DataFrame:
     """The referrals waiting longest at the newest census, longest first; reasons and services
-    are the referral's own (fct_referral_latency)."""
-    where, params = selection.where(site="waiting.site_code", priority="waiting.priority",
-                                    reason="latency.referral_reason",
-                                    service="latency.target_service")
+    are the referral's own (fct_referral_latency). With `at_month_end`, at the month-end
+    censuses of the chosen period instead (the waiting list at month end counts them)."""
+    where, params = selection.where(
+        site="waiting.site_code", priority="waiting.priority",
+        reason="latency.referral_reason", service="latency.target_service",
+        month="waiting.census_date" if at_month_end else None)
+    census = ("waiting.census_date = last_day(waiting.census_date)" if at_month_end
+              else "waiting.is_as_of_date")
     return _select(published, f"""
         select waiting.census_date, waiting.site_code, waiting.referral_id, waiting.priority,
                latency.referral_reason, latency.target_service, waiting.clock_start_date,
@@ -216,7 +221,7 @@ def longest_waiters(published: Path, limit: int = 20,
         from marts.fct_waiting_list as waiting
         inner join marts.fct_referral_latency as latency
             on waiting.site_code = latency.site_code and waiting.referral_id = latency.referral_id
-        where waiting.is_as_of_date and {where}
+        where {census} and {where}
         order by waiting.days_waiting desc, waiting.site_code, waiting.referral_id
         limit ?""", [*params, limit])
 

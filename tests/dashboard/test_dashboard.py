@@ -680,3 +680,15 @@ def test_a_months_point_on_an_xmr_chart_opens_the_referrals_behind_it(pipeline_r
     rows = next(df.value for df in at.dataframe if "days_rtt_wait" in df.value.columns
                 and len(df.value) == int(seen.denominator.iloc[-1]))
     assert sum(rows.is_within_target) == int(seen.numerator.iloc[-1])
+
+
+def test_a_month_end_point_of_the_waiting_list_opens_who_was_waiting(pipeline_run, monkeypatch):
+    settings, _ = pipeline_run
+    at = _open(settings, monkeypatch, "views/waiting_list.py")
+    at.selectbox(key="indicator_demand").set_value("waiting_list_month_end").run()
+    points = reader.spc_points(settings.published_path, None, "waiting_list_month_end")
+    month = points.indicator_month.iloc[-2]
+    _select_month(at, "spc-Network-waiting_list_month_end", month)
+    assert not at.exception
+    rows = [df.value for df in at.dataframe if "days_waiting" in df.value.columns][-1]
+    assert len(rows) == int(points.value.iloc[-2])
