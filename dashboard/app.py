@@ -33,7 +33,7 @@ navigation = st.navigation(position="sidebar" if user else "hidden", pages=[
 # so the page a link asked for is the one shown after signing in.
 if user is None:
     sign_in_page()
-keep_signed_in(user)
+keep_signed_in()
 sign_out_button(user)
 # The filters are the entrypoint's widgets, so every page shares them (and the URL keeps them).
 if published_path().exists():

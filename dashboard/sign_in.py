@@ -1,25 +1,23 @@
 """The sign-in in front of every page (carepath.access).
 
 Nobody sees a page before signing in with a name and password from the users file named by
-$CAREPATH_USERS_FILE. The browser then keeps a session token in a cookie, so a reload or a link
-to another page does not ask again (carepath.access.session_tokens). The signed-in user is
-checked against the file on every run: removing a user, or changing their password or site,
-takes effect at their next click. Failed sign-ins are rate-limited per name and per address
-(carepath.access.throttle).
+$CAREPATH_USERS_FILE. Each sign-in gets a session token (carepath.access.session_tokens), kept
+in this browser session and in a cookie, so that a reload or a link to another page does not
+ask again. Every run checks the session's token: it ends the session when the token expires,
+when the browser (in any tab) signed out, and when the user was removed or their site or
+password changed. Failed sign-ins are rate-limited per name and per address, and only a few
+password checks run at once (carepath.access.server_state).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import threading
 import time
 
 import streamlit as st
 
-from carepath.access import session_tokens
-from carepath.access.throttle import LoginThrottle
+from carepath.access import server_state, session_tokens
 from carepath.access.users import (
     User,
     UsersFileError,
@@ -31,42 +29,8 @@ from carepath.access.users import (
 USER_KEY = "carepath_user"
 COOKIE = "carepath_session"
 _TOKEN = "carepath_session_token"
+_COOKIE_WRITTEN = "carepath_session_cookie_written"
 _SIGNED_OUT = "carepath_signed_out"
-
-
-@st.cache_resource
-def _throttle() -> LoginThrottle:
-    # One for the whole server: every browser session's failures count together.
-    return LoginThrottle()
-
-
-@st.cache_resource
-def _session_key() -> bytes:
-    # Drawn when the server starts: a restart ends every browser's sign-in.
-    return os.urandom(32)
-
-
-class _SignedOutTokens:
-    """Tokens of browsers that signed out, refused until they would have expired anyway."""
-
-    def __init__(self) -> None:
-        self._expiry: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def add(self, token: str) -> None:
-        with self._lock:
-            now = time.time()
-            self._expiry = {t: e for t, e in self._expiry.items() if e > now}
-            self._expiry[token] = now + session_tokens.LIFETIME_SECONDS
-
-    def __contains__(self, token: str) -> bool:
-        with self._lock:
-            return token in self._expiry
-
-
-@st.cache_resource
-def _signed_out_tokens() -> _SignedOutTokens:
-    return _SignedOutTokens()
 
 
 def _users() -> dict[str, User]:
@@ -78,23 +42,56 @@ def _users() -> dict[str, User]:
 
 
 def _write_cookie(value: str, max_age: int) -> None:
-    # Streamlit cannot set a cookie from Python; the browser sets it for the whole app.
+    # Streamlit cannot set a cookie from Python; the browser sets it for the whole app, and
+    # only over HTTPS when the app is served over HTTPS.
+    secure = "; Secure" if str(st.context.url or "").startswith("https:") else ""
     st.html(f"<script>document.cookie = {json.dumps(f'{COOKIE}={value}')} + "
-            f"'; path=/; max-age={max_age}; SameSite=Strict';</script>",
+            f"'; path=/; max-age={max_age}; SameSite=Strict{secure}';</script>",
             unsafe_allow_javascript=True)
 
 
-def _token_user(users: dict[str, User]) -> User | None:
-    """The user of the browser's session token, if it has a valid one."""
-    token = st.context.cookies.get(COOKIE)
-    if not token or st.session_state.get(_SIGNED_OUT) or token in _signed_out_tokens():
+def _token_holder(token: str | None, users: dict[str, User]) -> User | None:
+    """The user a session token names while it is valid and not signed out."""
+    if not token or token in server_state.SIGNED_OUT:
         return None
-    return session_tokens.holder(_session_key(), token, users, time.time())
+    return session_tokens.holder(server_state.SESSION_KEY, token, users, time.time())
+
+
+def _end_session(message: str | None = None) -> None:
+    for key in (USER_KEY, _TOKEN, _COOKIE_WRITTEN):
+        st.session_state.pop(key, None)
+    if message:
+        st.warning(message)
 
 
 def _throttle_keys(name: str) -> list[str]:
     address = st.context.ip_address
     return [f"name:{name}"] + ([f"address:{address}"] if address else [])
+
+
+def _check(users: dict[str, User], name: str, password: str) -> User | None:
+    """The user, if the password is theirs; the refusal said on the page otherwise."""
+    keys = _throttle_keys(name)
+    wait = server_state.THROTTLE.seconds_refused(keys)
+    if wait > 0:
+        st.error("Too many failed sign-ins: try again in "
+                 f"{math.ceil(wait / 60)} minute{'s' if wait > 60 else ''}.")
+        return None
+    if not server_state.CHECKING.acquire(blocking=False):
+        st.error("Too many sign-ins at once: try again in a moment.")
+        return None
+    try:
+        # Counted as a failure before the check, so that attempts made at once cannot all
+        # pass the throttle before the first is judged; a success clears its name.
+        server_state.THROTTLE.failed(keys)
+        user = authenticate(users, name, password)
+    finally:
+        server_state.CHECKING.release()
+    if user is None:
+        st.error("Unknown user name or wrong password.")
+        return None
+    server_state.THROTTLE.succeeded(keys[0])
+    return user
 
 
 def _sign_in_form(users: dict[str, User]) -> None:
@@ -105,38 +102,30 @@ def _sign_in_form(users: dict[str, User]) -> None:
         submitted = st.form_submit_button("Sign in")
     if not submitted:
         return
-    keys = _throttle_keys(name)
-    wait = _throttle().seconds_refused(keys)
-    if wait > 0:
-        st.error("Too many failed sign-ins: try again in "
-                 f"{math.ceil(wait / 60)} minute{'s' if wait > 60 else ''}.")
-        return
-    user = authenticate(users, name, password)
-    if user is None:
-        _throttle().failed(keys)
-        st.error("Unknown user name or wrong password.")
-        return
-    _throttle().succeeded(keys[0])
-    st.session_state[USER_KEY] = user
-    st.session_state.pop(_SIGNED_OUT, None)
-    st.rerun()
+    user = _check(users, name, password)
+    if user is not None:
+        st.session_state[USER_KEY] = user
+        st.session_state[_TOKEN] = session_tokens.issue(server_state.SESSION_KEY, user,
+                                                        time.time())
+        st.session_state.pop(_SIGNED_OUT, None)
+        st.rerun()
 
 
 def signed_in_user() -> User | None:
-    """The signed-in user, if they are still in the users file as they signed in: this
-    session's, or the one the browser's session token names."""
+    """The signed-in user of this session (or of the browser's session token), while the
+    session's token holds."""
     users = _users()
-    user = st.session_state.get(USER_KEY)
-    if user is not None and users.get(user.name) != user:
-        # Removed, or their password or site changed since they signed in.
-        del st.session_state[USER_KEY]
-        st.warning("Your sign-in has ended: please sign in again.")
-        return None
-    if user is None:
-        user = _token_user(users)
-        if user is not None:
-            st.session_state[USER_KEY] = user
-            st.session_state[_TOKEN] = st.context.cookies[COOKIE]  # the browser has it already
+    if USER_KEY in st.session_state:
+        user = _token_holder(st.session_state.get(_TOKEN), users)
+        if user is None:
+            _end_session("Your sign-in has ended: please sign in again.")
+        return user
+    if st.session_state.get(_SIGNED_OUT):
+        return None  # the cookie this session started with is signed out
+    token = st.context.cookies.get(COOKIE)
+    user = _token_holder(token, users)
+    if user is not None:
+        st.session_state.update({USER_KEY: user, _TOKEN: token, _COOKIE_WRITTEN: True})
     return user
 
 
@@ -156,21 +145,19 @@ def current_user() -> User:
     return user
 
 
-def keep_signed_in(user: User) -> None:
-    """Give the browser its session token, once per session."""
-    if _TOKEN not in st.session_state:
-        token = session_tokens.issue(_session_key(), user, time.time())
-        _write_cookie(token, session_tokens.LIFETIME_SECONDS)
-        st.session_state[_TOKEN] = token
+def keep_signed_in() -> None:
+    """Give the browser this session's token, once."""
+    if not st.session_state.get(_COOKIE_WRITTEN):
+        _write_cookie(st.session_state[_TOKEN], session_tokens.LIFETIME_SECONDS)
+        st.session_state[_COOKIE_WRITTEN] = True
 
 
 def sign_out_button(user: User) -> None:
     with st.sidebar:
         st.caption(f"Signed in as {user.name} ({user.scope}).")
         if st.button("Sign out", icon=":material/logout:"):
-            for token in {st.context.cookies.get(COOKIE), st.session_state.get(_TOKEN)} - {None}:
-                _signed_out_tokens().add(token)
-            for key in (USER_KEY, _TOKEN):
-                st.session_state.pop(key, None)
+            # Refused from now on in every tab and browser that holds it.
+            server_state.SIGNED_OUT.add(st.session_state[_TOKEN])
+            _end_session()
             st.session_state[_SIGNED_OUT] = True
             st.rerun()

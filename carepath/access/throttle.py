@@ -4,8 +4,9 @@ Failures are counted per key: the user name tried, and the address the attempt c
 guesser trying many names from one place is held as well as one trying many passwords for one
 name). A key with `max_failures` failures inside `window_seconds` is refused until the oldest of
 them leaves the window; a successful sign-in clears its name's failures. The counts live in the
-dashboard server's memory: a restart forgets them, which costs a guesser a server restart per
-`max_failures` tries.
+dashboard server's memory (carepath.access.server_state): a restart forgets them. An attempt
+counts as a failure from the moment it starts, so attempts made at once cannot all slip in
+before the first is judged; a success then clears its name.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class LoginThrottle:
         with self._lock:
             now = self._clock()
             waits = [self._recent(k, now)[0] + self.window_seconds - now for k in keys
-                     if len(self._recent(k, now)) >= self.max_failures]
+                     if k in self._failures and len(self._recent(k, now)) >= self.max_failures]
             return max(waits, default=0.0)
 
     def failed(self, keys: Iterable[str]) -> None:

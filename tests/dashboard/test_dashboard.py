@@ -30,6 +30,8 @@ from support.sign_in import (
     write_users_file,
 )
 
+from carepath.access import server_state
+from carepath.access.throttle import LoginThrottle
 from carepath.access.users import add_user
 from carepath.publish import reader
 
@@ -432,19 +434,22 @@ def test_failed_sign_ins_are_rate_limited(pipeline_run, monkeypatch, tmp_path):
     users = write_users_file(tmp_path / "users.json")
     monkeypatch.setenv("CAREPATH_USERS_FILE", str(users))
     add_user(users, "guessed-at", "ASH", PASSWORD)
+    # The throttle is the server's: this test's failures go to one of its own.
+    monkeypatch.setattr(server_state, "THROTTLE", LoginThrottle())
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    try:
-        for _ in range(5):
-            sign_in(at, "guessed-at", "a wrong guess")
-            assert "Unknown user name or wrong password." in [e.value for e in at.error]
-        sign_in(at, "guessed-at", PASSWORD)  # the right password, too late
-        assert any(e.value.startswith("Too many failed sign-ins") for e in at.error)
-        assert [t.value for t in at.title] == ["carepath: sign in"]
-        sign_in(at, SITE_USER)  # another name is not held by these failures
-        assert at.title[0].value == "Oncology to rehabilitation: where patients wait"
-    finally:
-        st.cache_resource.clear()  # the throttle is the server's: forget these failures
+    for _ in range(5):
+        sign_in(at, "guessed-at", "a wrong guess")
+        assert "Unknown user name or wrong password." in [e.value for e in at.error]
+    sign_in(at, "guessed-at", PASSWORD)  # the right password, too late
+    assert any(e.value.startswith("Too many failed sign-ins") for e in at.error)
+    assert [t.value for t in at.title] == ["carepath: sign in"]
+    # Clearing Streamlit's caches, which any browser can ask for, does not reset it.
+    st.cache_resource.clear()
+    sign_in(at, "guessed-at", PASSWORD)
+    assert any(e.value.startswith("Too many failed sign-ins") for e in at.error)
+    sign_in(at, SITE_USER)  # another name is not held by these failures
+    assert at.title[0].value == "Oncology to rehabilitation: where patients wait"
 
 
 def test_a_removed_user_is_signed_out_at_the_next_click_and_sign_out_ends_a_session(
@@ -692,3 +697,19 @@ def test_a_month_end_point_of_the_waiting_list_opens_who_was_waiting(pipeline_ru
     assert not at.exception
     rows = [df.value for df in at.dataframe if "days_waiting" in df.value.columns][-1]
     assert len(rows) == int(points.value.iloc[-2])
+
+
+def test_signing_out_ends_every_session_holding_the_same_token(pipeline_run, monkeypatch):
+    settings, _ = pipeline_run
+    first = _open(settings, monkeypatch)
+    token = first.session_state["carepath_session_token"]
+    # Another tab of the same browser: a session of its own, holding the cookie's token.
+    other = AppTest.from_file(APP, default_timeout=60)
+    other.session_state["carepath_user"] = first.session_state["carepath_user"]
+    other.session_state["carepath_session_token"] = token
+    other.run()
+    assert other.title[0].value == "Oncology to rehabilitation: where patients wait"
+    next(b for b in first.sidebar.button if b.label == "Sign out").click().run()
+    other.run()
+    assert [t.value for t in other.title] == ["carepath: sign in"]
+    assert not other.metric
