@@ -13,7 +13,7 @@ from sign_in import current_user
 
 from carepath.access.scope import visible_to
 from carepath.publish import disclosure, reader
-from carepath.publish.csv_export import formula_safe_csv
+from carepath.publish.csv_export import READING_DECIMALS, formula_safe_csv
 from carepath.settings import load_settings
 
 
@@ -46,6 +46,9 @@ def read(published: Path, query: Callable[..., pd.DataFrame], *args) -> pd.DataF
     try:
         answer = _read(query.__name__, str(published), published.stat().st_mtime, args)
         return visible_to(current_user(), query.__name__, answer)
+    except PermissionError:  # before OSError, which it is a kind of
+        st.info("This part of the page is not available to users who see one site.")
+        st.stop()
     except (duckdb.Error, OSError) as problem:
         st.error("The published marts cannot be read: the file is damaged or was published by "
                  "an older release. Run the pipeline again to publish a fresh copy "
@@ -119,10 +122,12 @@ def table(frame: pd.DataFrame, name: str, column_config: dict | None = None,
                          key=f"table-{name}", on_select="rerun" if drill else "ignore",
                          selection_mode="single-row", placeholder="")
     shown = frame.rename(columns={c: _header(c, column_config.get(c)) for c in frame.columns})
-    st.download_button("Download CSV", data=formula_safe_csv(shown), file_name=f"{name}.csv",
+    st.download_button("Download CSV", data=formula_safe_csv(shown, READING_DECIMALS),
+                       file_name=f"{name}.csv",
                        mime="text/csv", key=f"download-{name}", icon=":material/download:")
     if drill is not None:
-        rows = event.selection.rows
+        # A selection can outlive the rows it was made on (a filter changed since).
+        rows = [row for row in event.selection.rows if row < len(original)]
         if rows:
             drill(original.iloc[rows[0]])
         else:

@@ -75,8 +75,11 @@ def spc_section(published: Path, site: str, indicator_id: str, label: str,
     if not chosen:
         st.caption("Select a month's point to list the referrals behind it.")
         return
-    month = pd.Timestamp(chosen[0]["indicator_month"], unit="ms") if isinstance(
-        chosen[0]["indicator_month"], int | float) else pd.Timestamp(chosen[0]["indicator_month"])
+    picked = chosen[0]["indicator_month"]
+    # The browser sends the month's first day shifted by its own time zone (a UK browser in
+    # summer: the last day before, at 23:00): the nearest midnight is the day meant.
+    month = (pd.Timestamp(picked, unit="ms") if isinstance(picked, int | float)
+             else pd.Timestamp(picked)).round("D")
     drill(published, narrowed(selection, site=site_code, month=month),
           f"{site}, {label.lower()}, {month:%B %Y}")
 

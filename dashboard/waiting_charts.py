@@ -32,7 +32,7 @@ def wait_band_chart(bands: pd.DataFrame) -> alt.FacetChart | alt.Chart:
                                                                         ascending=False)
                   .wait_band.tolist())
     chart = alt.Chart(frame).mark_rect().encode(
-        x=alt.X("yearmonth(census_date):O", title="Census (month end)"),
+        x=alt.X("yearmonthdate(census_date):O", title="Census"),
         y=alt.Y("wait_band:N", title="Weeks waited", sort=band_order),
         color=alt.Color("pathways_waiting:Q", title="Pathways waiting",
                         scale=alt.Scale(scheme="viridis", reverse=True)),

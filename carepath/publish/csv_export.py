@@ -4,9 +4,9 @@ A spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` as a formula, an
 with a tab or carriage return can be read as one too (OWASP, "CSV Injection"). A site's value
 such as `=HYPERLINK(...)` must reach the reader as text: such a cell, header or value, is
 written with a leading apostrophe, which spreadsheets take as "this is text" and do not show.
-Numbers are written as numbers (a negative number is data, not a formula), rounded to
-DECIMALS places: a proportion to a tenth of a percent, days to a thousandth, not the float's
-seventeen digits.
+Numbers are written as numbers (a negative number is data, not a formula); a download for
+reading rounds them to READING_DECIMALS places (a proportion to a tenth of a percent), while a
+file for further analysis (`carepath qi`) keeps every digit.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-DECIMALS = 3
+READING_DECIMALS = 3
 
 
 def neutralise_cell(value: object) -> object:
@@ -35,9 +35,10 @@ def formula_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
-def formula_safe_csv(frame: pd.DataFrame, decimals: int = DECIMALS) -> bytes:
-    """`frame` as UTF-8 CSV (no index), every text cell and header neutralised and every
-    fractional number rounded to `decimals` places."""
-    floats = frame.select_dtypes(include="floating").columns
-    rounded = frame.assign(**{c: frame[c].round(decimals) for c in floats})
-    return formula_safe_frame(rounded).to_csv(index=False).encode("utf-8")
+def formula_safe_csv(frame: pd.DataFrame, decimals: int | None = None) -> bytes:
+    """`frame` as UTF-8 CSV (no index), every text cell and header neutralised; with
+    `decimals`, every fractional number rounded to that many places."""
+    if decimals is not None:
+        floats = frame.select_dtypes(include="floating").columns
+        frame = frame.assign(**{c: frame[c].round(decimals) for c in floats})
+    return formula_safe_frame(frame).to_csv(index=False).encode("utf-8")

@@ -45,17 +45,25 @@ def complements(frame: pd.DataFrame, column: str, groups: Sequence[str],
                 min_count: int = 5) -> pd.Series:
     """The cells of `column` withheld so that a small one cannot be worked out by subtraction
     (complementary suppression): where the rows of a group (the same values of `groups`; the
-    whole frame for none) add up to a total shown elsewhere and exactly one of them is small,
-    the smallest other non-zero count of the group is withheld too. Network rows
-    (is_network_total) are the totals, not cells."""
+    whole frame for none) add up to a total shown elsewhere and some are small, the smallest
+    other non-zero counts of the group are withheld too, until at least two cells are hidden
+    and together they hold at least `min_count` (else the total less the shown cells would say
+    what the hidden ones add up to, and two small cells of 1 and 1 could be read off a total
+    of 2). Network rows (is_network_total) are the totals, not cells."""
     withheld = pd.Series(False, index=frame.index)
     cells = frame[~frame.is_network_total] if "is_network_total" in frame else frame
     parts = cells.groupby(list(groups), dropna=False) if groups else [(None, cells)]
     for _, part in parts:
-        small = part[column].map(lambda v: is_small(v, min_count)).astype(bool)
-        others = part[column][~small & (part[column].fillna(0) > 0)]
-        if small.sum() == 1 and not others.empty:
-            withheld[others.astype(float).idxmin()] = True
+        values = part[column].astype(float)
+        small = values.map(lambda v: is_small(v, min_count)).astype(bool)
+        if not small.any():
+            continue
+        hidden = values[small]
+        for index, value in values[~small & (values.fillna(0) > 0)].sort_values().items():
+            if len(hidden) >= 2 and hidden.sum() >= min_count:
+                break
+            withheld[index] = True
+            hidden[index] = value
     return withheld
 
 
@@ -72,7 +80,12 @@ def suppress(frame: pd.DataFrame, counts: Iterable[str] = (),
     withheld too (`complements`). Columns not named are left as they are."""
     shown = frame.copy()
     counts = list(counts)
-    withheld = ({c: complements(frame, c, complete_within, min_count) for c in counts}
+    # The counts a figure is computed over can be worked out by subtraction too (a proportion
+    # times its denominator is its numerator): their complements hide the figure as well.
+    judged = dict.fromkeys(counts + [c for over_counts in (over or {}).values()
+                                     for c in ([over_counts] if isinstance(over_counts, str)
+                                               else over_counts)])
+    withheld = ({c: complements(frame, c, complete_within, min_count) for c in judged}
                 if complete_within is not None else {})
     for figure, over_counts in (over or {}).items():
         hidden = _any_small(frame, over_counts, min_count)

@@ -324,21 +324,22 @@ def quarantine_rules(published: Path, selection: Selection = EVERYTHING) -> pd.D
     where, params = selection.where(site="site_code")
     return _select(published, f"""
         select site_code, extract, source_file, rule_description as reason, rule,
-               rows_quarantined
+               rows_quarantined, delivery_id
         from marts.fct_quarantine_by_rule
         where {where}
         order by rows_quarantined desc, site_code, source_file""", params)
 
 
-def quarantined_rows(published: Path, site_code: str, source_file: str, rule: str,
+def quarantined_rows(published: Path, site_code: str, delivery_id: int, rule: str,
                      limit: int = 5000) -> pd.DataFrame:
-    """fct_quarantined_rows of one file and rule: where each row held is, in line order."""
+    """fct_quarantined_rows of one delivered file and rule: where each row held is, in line
+    order."""
     return _select(published, """
         select site_code, source_file, line_number, rule_description as reason, quarantined_at
         from marts.fct_quarantined_rows
-        where site_code = ? and source_file = ? and rule = ?
+        where site_code = ? and delivery_id = ? and rule = ?
         order by line_number
-        limit ?""", [site_code, source_file, rule, limit])
+        limit ?""", [site_code, delivery_id, rule, limit])
 
 
 def rejected_files(published: Path, selection: Selection = EVERYTHING) -> pd.DataFrame:
@@ -356,8 +357,9 @@ def bottlenecks(published: Path, limit: int = 10,
     site's own (evidence_own_site, without the other sites' figure)."""
     where, params = selection.where(site="site_code")
     return _select(published, f"""
-        select findings.rank_overall, findings.site_code, findings.indicator_id,
-               findings.indicator_label, indicators.indicator_unit, findings.finding_kind,
+        select findings.rank_overall, findings.rank_in_site, findings.site_code,
+               findings.indicator_id, findings.indicator_label, indicators.indicator_unit,
+               findings.finding_kind,
                findings.period_start, findings.period_end, findings.score,
                findings.finding_value, findings.baseline_value, findings.referrals_received,
                findings.first_appointments, findings.evidence, findings.evidence_own_site

@@ -48,7 +48,7 @@ programmes = disclosed(
     read(published, reader.adherence_by_programme, selection),
     counts=("programmes", "sessions_expected", "sessions_attended", "programmes_ended",
             "programmes_completed", "programmes_dropped_out"),
-    over={"prop_sessions_attended": ("sessions_expected", "sessions_attended"),
+    over={"prop_sessions_attended": ("programmes", "sessions_expected", "sessions_attended"),
           "prop_ended_completed": ("programmes_ended", "programmes_completed"),
           "prop_ended_dropped_out": ("programmes_ended", "programmes_dropped_out"),
           "relative_dose_intensity": "programmes_ended"},

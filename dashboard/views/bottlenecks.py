@@ -27,10 +27,14 @@ st.caption("The bottleneck finder's strongest findings: runs of months a site's 
            "flags as special cause of concern, and sites worse than the others beyond the "
            "99.8% limit they set. Score: the evidence pooled over the months it spans; a "
            "longer wait that follows from an earlier stage is folded into that stage's finding.")
-# A site's own users read the evidence without the other sites' pooled figure. The words
+# A site's own users read the evidence without the other sites' pooled figure, and the rank
+# among their own site's findings rather than the network's. The words
 # quote monthly counts (a count indicator's averages, demand and first appointments): over
 # small ones they are withheld, as the chart's points are.
-words = findings.evidence_own_site if current_user().site else findings.evidence
+own_site = current_user().site is not None
+words = findings.evidence_own_site if own_site else findings.evidence
+if own_site:
+    findings = findings.assign(rank_overall=findings.rank_in_site)
 is_count = findings.indicator_unit == "count"
 judged = disclosed(findings.assign(
     evidence=words, count_value=findings.finding_value.where(is_count),

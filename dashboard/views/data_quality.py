@@ -7,6 +7,7 @@ import io
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 from components import published_or_stop, read, table, whole
 from filters import current
@@ -40,9 +41,10 @@ def data_docs_pages(docs: Path) -> dict[str, Path]:
     return named
 
 
-def quarantined_lines(row) -> None:
-    """The lines of a file held back by one rule, for the site to fix."""
-    lines = read(published, reader.quarantined_rows, row.site_code, row.source_file, row.rule)
+def quarantined_lines(published: Path, row: pd.Series) -> None:
+    """The lines of a delivered file held back by one rule, for the site to fix."""
+    lines = read(published, reader.quarantined_rows, row.site_code, int(row.delivery_id),
+                 row.rule)
     st.markdown(f"**{row.source_file}: {len(lines):,} lines held back ({row.reason})**")
     table(lines, "quarantined-lines", column_config={
         "site_code": "Site", "source_file": "File", "line_number": "Line", "reason": "Reason",
@@ -104,8 +106,8 @@ if rules.empty:
 else:
     table(rules, "quarantine-by-rule", column_config={
         "site_code": "Site", "extract": "Extract", "source_file": "File", "reason": "Reason",
-        "rule": "Rule", "rows_quarantined": "Rows quarantined"},
-        drill=quarantined_lines)
+        "rule": "Rule", "rows_quarantined": "Rows quarantined", "delivery_id": "Delivery"},
+        drill=lambda row: quarantined_lines(published, row))
 
 st.subheader("Rejected files")
 if rejected.empty:

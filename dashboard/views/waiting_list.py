@@ -5,19 +5,32 @@ from __future__ import annotations
 
 import altair as alt
 import streamlit as st
-from components import disclosed, drawable, published_or_stop, read, table, withheld_note
+from components import (
+    disclosed,
+    drawable,
+    min_count,
+    published_or_stop,
+    read,
+    table,
+    withheld_note,
+)
 from drill_downs import narrowed, waiting_rows
 from filters import current, readable
 from indicator_charts import indicator_charts
 from waiting_charts import DEMAND_AND_CAPACITY, demand_and_capacity_chart, wait_band_chart
 
 from carepath.publish import reader
+from carepath.publish.disclosure import complements
 
 st.title("Waiting list: who is waiting, and for how long")
 published = published_or_stop()
 selection = current()
 all_census = read(published, reader.waiting_list_monthly, selection)
+# A census's priorities add up to the site's waiting total, as in the table below: a point the
+# table would withhold as a complement is not drawn either.
 census = drawable(all_census, "pathways_waiting")
+census = census[~complements(census, "pathways_waiting", ["census_date", "site_code"],
+                             min_count())]
 waiting = disclosed(read(published, reader.waiting_now_by_site, selection),
                     counts=("pathways_waiting",),
                     over={figure: "pathways_waiting" for figure in (
@@ -50,13 +63,14 @@ else:
         width="stretch")
 withheld_note(all_census, census, "censuses")
 
-st.subheader("Weeks waited at each month end")
+st.subheader("Weeks waited at each census")
 all_bands = read(published, reader.waiting_list_wait_bands, selection)
 bands = drawable(all_bands, "pathways_waiting")
 if bands.empty:
-    st.info("No census in the chosen period.")
+    st.info("No census in the chosen period, or every band is counted over too few to show.")
 else:
-    st.caption("The waiting list at each month end by whole weeks waited (the last band holds "
+    st.caption("The waiting list at each month end (and at the newest census) by whole weeks "
+               "waited (the last band holds "
                "every wait of 52 weeks or more): a band of colour creeping upwards is a tail "
                "of long waits building. "
                + ("The network's list" if not selection.sites else "Each chosen site's list")

@@ -31,8 +31,9 @@ def test_a_frame_keeps_its_numbers_and_neutralises_its_text_and_headers():
     assert rows[2] == ["R-1", "1.0", ""]
 
 
-def test_fractions_are_rounded_for_reading_and_whole_numbers_left_whole():
+def test_fractions_are_rounded_for_reading_and_kept_whole_for_analysis():
     frame = pd.DataFrame({"Site": ["A"], "Within target": [0.8684210526315789],
                           "Median days": [12.25], "Waiting": [38]})
-    lines = formula_safe_csv(frame).decode().splitlines()
+    lines = formula_safe_csv(frame, decimals=3).decode().splitlines()
     assert lines == ["Site,Within target,Median days,Waiting", "A,0.868,12.25,38"]
+    assert "0.8684210526315789" in formula_safe_csv(frame).decode()

@@ -76,3 +76,23 @@ def test_complements_are_found_within_each_group_and_only_for_a_lone_small_cell(
     # A: one small (3), so 9 goes too; B: two small already hide each other; C: none small.
     assert withheld.tolist() == [False, True, False, False, False, False, False]
     assert not complements(frame, "n", [], min_count=5).any(), "three small cells in all"
+
+
+def test_small_cells_that_add_up_to_under_the_threshold_take_another_with_them():
+    frame = pd.DataFrame({"site_code": [None, "A", "B", "C"],
+                          "is_network_total": [True, False, False, False], "n": [10, 1, 1, 8]})
+    # 10 - 8 = 2 would say both small cells hold 1: C's 8 is withheld too.
+    assert complements(frame, "n", [], min_count=5).tolist() == [False, False, False, True]
+
+
+def test_a_numerator_that_subtraction_would_give_away_hides_its_proportion():
+    frame = pd.DataFrame({"site_code": [None, "A", "B", "C"],
+                          "is_network_total": [True, False, False, False],
+                          "seen": [100, 10, 40, 50], "within": [53, 3, 20, 30],
+                          "prop": [0.53, 0.3, 0.5, 0.6]})
+    shown = suppress(frame, counts=("seen",), over={"prop": ("seen", "within")}, min_count=5,
+                     complete_within=[])
+    # A's 3 is small; the network's 53 less B's 20 and C's 30 would give it: B's proportion
+    # (the smaller numerator beside it) is withheld too.
+    assert shown.prop.isna().tolist() == [False, True, True, False]
+    assert list(shown.seen) == ["100", "10", "40", "50"]
