@@ -27,7 +27,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export CAREPATH_USERS_FILE ?= $(abspath $(DATA))/access/users.json
 DEMO_LOGIN := $(DATA)/access/demo-login.txt
 
-.PHONY: help env demo pipeline dashboard lint test browser bench bench-load bench-dashboard clean
+.PHONY: help env demo pipeline dashboard demo-user lint test browser bench bench-load bench-dashboard clean
 
 help:
 	@echo "make demo   - set up, generate demo data, run the pipeline through Airflow, serve the dashboard on :$(PORT)"
@@ -62,15 +62,18 @@ pipeline: env $(DATA)/landing/ground_truth.json $(AIRFLOW_HOME)/airflow.db
 	  || { tail -n 60 $(DATA)/last_dag_run.log; echo "DAG run failed: see $(DATA)/last_dag_run.log"; exit 1; }
 	@$(BIN)/carepath status
 
-# The demo's own all-sites user, with a random password kept beside the users file. A real
-# deployment adds its users with `carepath users add` and never keeps a password.
-$(DEMO_LOGIN): | env
-	@mkdir -p $(dir $@)
-	@password=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(15))'); \
+# The demo's own all-sites user, with a random password kept beside the users file; made again
+# when the users file no longer has it (deleted, or another one named). A real deployment adds
+# its users with `carepath users add` and never keeps a password.
+demo-user: env
+	@mkdir -p $(dir $(DEMO_LOGIN))
+	@if ! $(BIN)/carepath users list 2>/dev/null | grep -q '^demo	' || [ ! -f $(DEMO_LOGIN) ]; then \
+	  password=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(15))'); \
 	  printf '%s' "$$password" | $(BIN)/carepath users add demo --all-sites --password-stdin \
-	  && (umask 077; printf 'user: demo\npassword: %s\n' "$$password" > $@)
+	  && (umask 077; printf 'user: demo\npassword: %s\n' "$$password" > $(DEMO_LOGIN)); \
+	fi
 
-dashboard: env $(DEMO_LOGIN)
+dashboard: env demo-user
 	@echo "carepath dashboard: http://localhost:$(PORT) - sign in as in $(DEMO_LOGIN)"
 	@cat $(DEMO_LOGIN)
 	$(BIN)/streamlit run dashboard/app.py --server.port $(PORT) --server.headless true \
