@@ -28,9 +28,9 @@ selection = current()
 all_census = read(published, reader.waiting_list_monthly, selection)
 # A census's priorities add up to the site's waiting total, as in the table below: a point the
 # table would withhold as a complement is not drawn either.
-census = drawable(all_census, "pathways_waiting")
-census = census[~complements(census, "pathways_waiting", ["census_date", "site_code"],
-                             min_count())]
+complement = complements(all_census, "pathways_waiting", ["census_date", "site_code"],
+                         min_count())
+census = drawable(all_census[~complement], "pathways_waiting")
 waiting = disclosed(read(published, reader.waiting_now_by_site, selection),
                     counts=("pathways_waiting",),
                     over={figure: "pathways_waiting" for figure in (

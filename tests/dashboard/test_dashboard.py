@@ -15,6 +15,7 @@ from datetime import date
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -713,3 +714,22 @@ def test_signing_out_ends_every_session_holding_the_same_token(pipeline_run, mon
     other.run()
     assert [t.value for t in other.title] == ["carepath: sign in"]
     assert not other.metric
+
+
+def test_the_census_chart_leaves_out_what_the_table_withholds(pipeline_run, monkeypatch):
+    settings, _ = pipeline_run
+    at = _open(settings, monkeypatch, "views/waiting_list.py")
+    census = reader.waiting_list_monthly(settings.published_path)
+    newest = census[census.is_as_of_date]
+    withheld = _table(at, "pathways_waiting")
+    hidden = {(r.site_code, r.priority) for r in withheld.itertuples()
+              if r.pathways_waiting in ("<5", "withheld")}
+    assert any(r.pathways_waiting == "withheld" for r in withheld.itertuples())
+    chart = next(c for c in at.get("vega_lite_chart")
+                 if '"Pathways waiting"' in c.proto.spec and "strokeDash" in c.proto.spec)
+    drawn = pa.ipc.open_stream(chart.proto.datasets[0].data.data).read_all().to_pandas()
+    as_of = pd.Timestamp(newest.census_date.iloc[0])
+    now = drawn[pd.to_datetime(drawn.census_date) == as_of]
+    shown_now = set(zip(now.site_code, now.priority, strict=True))
+    assert hidden and not shown_now & hidden, "no withheld census is drawn"
+    assert len(drawn) > 0, "the censuses with nothing withheld are drawn"
