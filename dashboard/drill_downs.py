@@ -77,6 +77,11 @@ def waiting_rows(published: Path, selection: reader.Selection, name: str,
     if rows.empty:
         st.info("Nobody matching is waiting.")
         return
+    waiting_table(rows, name)
+
+
+def waiting_table(rows: pd.DataFrame, name: str) -> None:
+    """Rows of reader.longest_waiters as a table, under readable headers."""
     table(_readable(rows.drop(columns="census_date"), "priority", "referral_reason",
                     "target_service"), name, column_config={
         "site_code": "Site", "referral_id": "Referral", "priority": "Priority",

@@ -8,7 +8,6 @@ stored hashes verifiable.
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import hmac
 import os
@@ -49,13 +48,15 @@ def verify_password(password: str, encoded: str) -> bool:
         return False
 
 
-@functools.cache
-def _unknown_user_hash() -> str:
-    return hash_password(_b64(os.urandom(18)))
+# The hash of a random password nobody kept, at COST. Checked against when the name is
+# unknown; a constant rather than made on first use, which would make the first refusal of an
+# unknown name take twice as long as a wrong password.
+_UNKNOWN_USER_HASH = ("scrypt$131072$8$1$X+o2A04HATShkvdKco5OsQ==$"
+                      "6JQ3EOpCLH23Lgk62KzyCOdLNoVR8aym4RRpzlk6/ZI=")
 
 
 def spend_a_verification(password: str) -> None:
     """Take as long as verify_password does: called when the name is unknown, so that a wrong
     name costs as long as a wrong password and the time taken does not tell which names
     exist."""
-    verify_password(password, _unknown_user_hash())
+    verify_password(password, _UNKNOWN_USER_HASH)

@@ -14,7 +14,7 @@ from components import (
     table,
     withheld_note,
 )
-from drill_downs import narrowed, waiting_rows
+from drill_downs import narrowed, waiting_rows, waiting_table
 from filters import current, readable
 from indicator_charts import indicator_charts
 from waiting_charts import DEMAND_AND_CAPACITY, demand_and_capacity_chart, wait_band_chart
@@ -101,16 +101,7 @@ if longest.empty:
 else:
     st.caption(f"Census {longest.census_date.iloc[0]:%Y-%m-%d}: the 20 referrals waiting "
                "longest, for the service to act on (every filter applies here).")
-    shown = longest.drop(columns="census_date")
-    for column in ("priority", "referral_reason", "target_service"):
-        shown[column] = shown[column].map(readable)
-    table(shown, "longest-waiters", column_config={
-        "site_code": "Site", "referral_id": "Referral", "priority": "Priority",
-        "referral_reason": "Reason", "target_service": "Service",
-        "clock_start_date": st.column_config.DateColumn("Clock start", format="YYYY-MM-DD"),
-        "days_waiting": "Days", "weeks_waiting": "Weeks", "target_days": "Target (days)",
-        "is_clock_restarted": "Clock restarted",
-    })
+    waiting_table(longest, "longest-waiters")
 
 st.subheader("Demand, activity and the backlog")
 all_flows = read(published, reader.monthly_indicator_series, DEMAND_AND_CAPACITY, selection)

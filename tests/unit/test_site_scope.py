@@ -27,7 +27,8 @@ def test_an_all_sites_user_gets_everything():
 
 def test_answers_that_belong_to_no_site_pass_and_anything_else_is_refused():
     assert visible_to(SITE_USER, "indicators", pd.DataFrame({"x": [1]})).x.tolist() == [1]
-    assert visible_to(SITE_USER, "published_at", pd.Timestamp("2026-01-01")) is not None
+    published = pd.Timestamp("2026-01-01")
+    assert visible_to(SITE_USER, "published_at", published) is published
     with pytest.raises(NotVisible, match="reader.new_query"):
         visible_to(SITE_USER, "new_query", pd.DataFrame({"region": ["north"]}))
     with pytest.raises(NotVisible):
