@@ -3,6 +3,9 @@ as they render on DuckDB (see dbt.py for why this exists; the linter alone uses 
 
 _ON_DUCKDB = {
     "type_double": lambda: "double",
+    "incremental_materialization": lambda: "incremental",
+    "round_half_away_from_zero": lambda value: f"round({value})",
+    "register_landed_tables": lambda: "",
 }
 
 

@@ -9,7 +9,7 @@
 -- touched referrals' rows are deleted first and their new rows appended (macro
 -- delete_touched_keys).
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='append',
     pre_hook="{{ delete_touched_keys(['site_code', 'referral_id'],
         touched_outcome_registry_referrals(incremental_watermark('inputs_loaded_at'))) }}",

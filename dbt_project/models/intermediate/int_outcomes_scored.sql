@@ -6,7 +6,7 @@
 -- measure has a row, so delete+insert replaces each one whole. Their scales were rescored in
 -- this build with the same loaded_at, so the same watermark selects them.
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='delete+insert',
     unique_key=['site_code', 'measure_id'],
 ) }}

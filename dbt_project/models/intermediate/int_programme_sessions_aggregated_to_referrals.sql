@@ -7,7 +7,7 @@
 -- touched (macro referrals_touched_since). Every referral has a row, with zero counts when it
 -- has no programme session, so that a correction moving sessions away never leaves one behind.
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='delete+insert',
     unique_key=['site_code', 'referral_id'],
 ) }}

@@ -8,7 +8,7 @@
 -- scales, so the touched measures' rows are deleted first and their new rows appended
 -- (macro delete_touched_keys).
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='append',
     pre_hook="{{ delete_touched_keys(['site_code', 'measure_id'],
         outcome_measures_touched_since(incremental_watermark('loaded_at'))) }}",

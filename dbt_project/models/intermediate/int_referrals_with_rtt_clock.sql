@@ -6,7 +6,7 @@
 -- Incremental: a build recomputes only the referrals that loads since the previous build
 -- touched (macro referrals_touched_since), so its cost follows the day's rows, not the history.
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='delete+insert',
     unique_key=['site_code', 'referral_id'],
 ) }}

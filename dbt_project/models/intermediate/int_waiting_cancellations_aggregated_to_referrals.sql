@@ -6,7 +6,7 @@
 -- touched (macro referrals_touched_since). Every referral has a row, with zeros when nothing
 -- was cancelled while its clock ran, so that a correction never leaves a stale row behind.
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='delete+insert',
     unique_key=['site_code', 'referral_id'],
 ) }}

@@ -32,7 +32,8 @@ doses as (
             {{ dbt.dateadd('day', 'programmes.planned_weeks * 7', 'programmes.first_seen_date') }}
             as date
         ) as planned_end_date,
-        round(programmes.planned_sessions_per_week * programmes.planned_weeks)
+        {{ round_half_away_from_zero(
+            "programmes.planned_sessions_per_week * programmes.planned_weeks") }}
             as planned_sessions,
         coalesce(sessions.sessions_attended, 0) as sessions_attended,
         coalesce(sessions.sessions_did_not_attend, 0) as sessions_did_not_attend,

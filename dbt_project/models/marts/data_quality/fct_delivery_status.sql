@@ -20,11 +20,13 @@ by_stream as (
         max(days_since_last_delivery) as days_since_last_delivery,
         {{ dbt.bool_or('is_late') }} as is_late,
         sum(case when is_missing then 1 else 0 end) as months_missing,
-        {{ dbt.listagg(
-            "case when is_missing then substring(cast(data_month as "
-                ~ dbt.type_string() ~ "), 1, 7) end",
-            "', '",
-            "order by data_month") }} as missing_months
+        -- A stream missing no month lists none (null), on every engine: Spark's listagg of
+        -- nothing is '' where DuckDB's and PostgreSQL's is null.
+        nullif({{ dbt.listagg(
+                "case when is_missing then substring(cast(data_month as "
+                    ~ dbt.type_string() ~ "), 1, 7) end",
+                "', '",
+                "order by data_month") }}, '') as missing_months
     from schedule
     group by grouping sets ((site_code, extract), ())
 ),

@@ -242,7 +242,8 @@ against_others as (
         funnel.proportion,
         others_variance.others_proportion,
         (asin(sqrt(funnel.proportion)) - asin(sqrt(others_variance.others_proportion)))
-        / sqrt(1.0 / (4 * funnel.denominator) + coalesce(others_variance.tau2, 0))
+        -- In doubles: Spark divides by a decimal literal such as 1.0 to six places only.
+        / sqrt(1 / (4 * {{ as_double('funnel.denominator') }}) + coalesce(others_variance.tau2, 0))
             as z_against_others
     from funnel
     inner join others_variance

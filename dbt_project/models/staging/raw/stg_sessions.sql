@@ -4,7 +4,7 @@
 -- a late-arriving older version never displaces a newer one and the cost follows the new rows,
 -- not the history. A changed dbt project is rebuilt in full (carepath passes --full-refresh).
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='delete+insert',
     unique_key=['site_code', 'session_id'],
 ) }}
