@@ -10,6 +10,8 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
+# The marts on Spark build from an environment of their own (pyproject's spark group).
+SPARK_VENV := .venv-spark
 
 DATA ?= data
 PORT ?= 8501
@@ -27,7 +29,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export CAREPATH_USERS_FILE ?= $(abspath $(DATA))/access/users.json
 DEMO_LOGIN := $(DATA)/access/demo-login.txt
 
-.PHONY: help env demo pipeline dashboard demo-user lint test browser bench bench-load bench-dashboard clean
+.PHONY: help env spark-env engines demo pipeline dashboard demo-user lint test browser bench bench-load bench-dashboard clean
 
 help:
 	@echo "make demo   - set up, generate demo data, run the pipeline through Airflow, serve the dashboard on :$(PORT)"
@@ -48,6 +50,13 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	touch $@
 
 env: $(VENV)/.synced
+
+# Only the spark group (dbt-core, dbt-spark, pyspark), at the versions the one lock pins.
+$(SPARK_VENV)/.synced: $(UV) pyproject.toml uv.lock
+	UV_PROJECT_ENVIRONMENT=$(SPARK_VENV) $(UV) sync --frozen --only-group spark --python $(PYTHON_VERSION)
+	touch $@
+
+spark-env: $(SPARK_VENV)/.synced
 
 $(DATA)/landing/ground_truth.json: | env
 	$(BIN)/carepath generate --out $(DATA)/landing --sites $(DEMO_SITES) \
@@ -85,13 +94,18 @@ demo: pipeline dashboard
 browser:
 	@command -v chromium > /dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null; }
 
+# The engine parity tests start a throwaway PostgreSQL server and a local Spark (Java 17).
+engines:
+	@ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql > /dev/null; }
+	@command -v java > /dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless > /dev/null; }
+
 # The linters run first: a style slip fails in seconds, not after the suite. The suite runs on
 # every core (pytest-xdist); a test file stays on one worker, so its fixtures are built once.
 lint: env
 	$(BIN)/ruff check .
 	cd dbt_project && ../$(BIN)/sqlfluff lint models --disable-progress-bar --processes 2
 
-test: env browser lint
+test: env spark-env browser engines lint
 	$(BIN)/pytest -n auto --dist loadfile
 
 # The whole pipeline at generator scales 1, 10 and 100 (about 21 M session rows) against DuckDB
@@ -100,15 +114,15 @@ test: env browser lint
 bench: env
 	$(BIN)/python benchmarks/pipeline_scale.py
 
-# Load and gate at 1 M and 10 M session rows against DuckDB reading the same files: a
-# measurement, not a test (it takes minutes); writes benchmarks/load_gate_report.md.
 # Each dashboard page's render time at demo scale (AppTest, no browser), against 2 s a page;
 # writes benchmarks/dashboard_render_report.md.
 bench-dashboard: env
 	$(BIN)/python benchmarks/dashboard_render.py
 
+# Load and gate at 1 M and 10 M session rows against DuckDB reading the same files: a
+# measurement, not a test (it takes minutes); writes benchmarks/load_gate_report.md.
 bench-load: env
 	CAREPATH_SETTLE_SECONDS=0 $(BIN)/python benchmarks/load_gate.py
 
 clean:
-	rm -rf $(DATA) $(AIRFLOW_HOME) $(VENV) $(TOOLS)
+	rm -rf $(DATA) $(AIRFLOW_HOME) $(VENV) $(SPARK_VENV) $(TOOLS)

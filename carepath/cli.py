@@ -147,6 +147,22 @@ def _users_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_parquet(args: argparse.Namespace) -> int:
+    from carepath.publish.parquet_export import export_parquet
+    from carepath.run_lock import run_lock
+    from carepath.settings import load_settings
+
+    settings = load_settings(args.data_dir)
+    # Under the run lock: the copy is of the tables between two loads, never during one.
+    with run_lock(settings.lock_path, wait=True):
+        written = export_parquet(settings, Path(args.to))
+    for table, rows in written.items():
+        print(f"{table}: {rows:,} rows")
+    print(f"written to {args.to}: build the marts on Spark with CAREPATH_PARQUET_DIR={args.to} "
+          "dbt build --target spark (README, Scaling out)")
+    return 0
+
+
 def _status(args: argparse.Namespace) -> int:
     from carepath.settings import load_settings
     from carepath.status import published_status
@@ -252,6 +268,12 @@ def main(argv: list[str] | None = None) -> int:
     remove.set_defaults(func=_users_remove)
     listing = users_sub.add_parser("list", help="each user and the sites they may see")
     listing.set_defaults(func=_users_list)
+
+    export = sub.add_parser("export-parquet", help="copy the raw extracts, the ledger and the "
+                                                   "quarantine to Parquet (for Spark)")
+    export.add_argument("--to", required=True, help="folder to write <schema>/<table>.parquet in")
+    export.add_argument("--data-dir", help="data folder (default: $CAREPATH_DATA_DIR or ./data)")
+    export.set_defaults(func=_export_parquet)
 
     status = sub.add_parser("status", help="what the dashboard is serving, and whether it is "
                                            "stale: ledger, last build and mart counts")

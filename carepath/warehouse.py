@@ -10,8 +10,9 @@ import duckdb
 
 from carepath.contract import COLUMNS, EXTRACTS
 
+# Type names both DuckDB and PostgreSQL read the same way (the warehouse may be either).
 SQL_TYPES = {"string": "VARCHAR", "code": "VARCHAR", "timestamp": "TIMESTAMP",
-             "number": "DOUBLE", "integer": "INTEGER"}
+             "number": "DOUBLE PRECISION", "integer": "INTEGER"}
 
 # Lineage columns every raw row carries, so any mart figure can be traced to a file and line.
 # `_delivery_order_key` sorts the deliveries of a site by the delivery's own date, so that
@@ -46,7 +47,6 @@ def _raw_ddl(extract: str) -> str:
 
 DDL = [
     "create schema if not exists raw",
-    "create schema if not exists stage",
     "create schema if not exists ops",
     *(_raw_ddl(e) for e in EXTRACTS),
     # The fingerprint of the key the warehouse's pseudonyms were made with (one row).
@@ -98,6 +98,17 @@ DDL = [
 ]
 
 
+def ensure_stage_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """The DuckDB schema files are staged in before the gate judges them."""
+    con.execute("create schema if not exists stage")
+
+
+def _columns(store, schema: str, table: str) -> set[str]:
+    return {r[0] for r in store.execute(
+        "select column_name from information_schema.columns "
+        "where table_schema = ? and table_name = ?", [schema, table]).fetchall()}
+
+
 class OutdatedWarehouse(RuntimeError):
     """The warehouse was written by an earlier carepath whose ledger lacks today's columns."""
 
@@ -124,15 +135,13 @@ def open_read_only(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+def ensure_schema(store) -> None:
+    """The warehouse's schemas and tables, created where missing, on either engine (a DuckDB
+    connection or a carepath.store store)."""
     for statement in DDL:
-        con.execute(statement)
-    have = {r[0] for r in con.execute(
-        "select column_name from duckdb_columns() "
-        "where schema_name = 'ops' and table_name = 'loaded_files'").fetchall()}
-    raw_have = {r[0] for r in con.execute(
-        "select column_name from duckdb_columns() "
-        "where schema_name = 'raw' and table_name = 'referrals'").fetchall()}
+        store.execute(statement)
+    have = _columns(store, "ops", "loaded_files")
+    raw_have = _columns(store, "raw", "referrals")
     if "delivery_order_key" not in have or "_delivery_order_key" not in raw_have:
         raise OutdatedWarehouse(
             "the warehouse was written by an earlier carepath (its ledger has no delivery "

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from support.paths import BIN, ROOT
+from support.ports import free_port
 from support.sign_in import write_users_file
 
 from carepath.generate import generate
@@ -56,12 +57,6 @@ def data_dir(tmp_path) -> Settings:
     return settings
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def dashboard_users(tmp_path_factory) -> Path:
     """A users file with an all-sites user and a site user (support.sign_in)."""
@@ -98,3 +93,16 @@ def running_dashboard(pipeline_run, dashboard_users):
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The engine parity tests' timings (recorded with record_property("engine_seconds")),
+    printed after the run: under pytest-xdist a passing test's own output is not shown."""
+    reports = [r for status in ("passed", "failed") for r in terminalreporter.stats.get(status, [])
+               if getattr(r, "when", None) == "call"]
+    timings = [(r.nodeid, value) for r in reports for name, value in r.user_properties
+               if name == "engine_seconds"]
+    if timings:
+        terminalreporter.section("engine parity: how long each took")
+        for nodeid, seconds in sorted(timings):
+            terminalreporter.write_line(f"{seconds:8.1f} s  {nodeid}")

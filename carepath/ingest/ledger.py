@@ -13,8 +13,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
-
 from carepath.ingest.discover import LandingEntry
 from carepath.ingest.mapping import NameFacts
 
@@ -59,21 +57,33 @@ def delivery_order_key(facts: NameFacts, arrived_at: datetime, relative: str) ->
 
 
 class Ledger:
-    def __init__(self, con: duckdb.DuckDBPyConnection):
-        self._con = con
-        self._next_id = con.execute(
+    """The ledger as a run sees it. `store` is the warehouse (carepath.store): its SQL here is
+    read the same way by DuckDB and PostgreSQL."""
+
+    def __init__(self, store):
+        self._con = store
+        self._next_id = store.execute(
             "select coalesce(max(delivery_id), 0) + 1 from ops.loaded_files").fetchall()[0][0]
-        rows = con.execute("""
+        rows = store.execute("""
             select source_file, delivery_id, file_sha256, status, file_size, file_mtime_ns,
                    mapping_sha256
-            from ops.loaded_files
-            qualify row_number() over (partition by source_file order by delivery_id desc) = 1
-        """).fetchall()
+            from (
+                select *, row_number() over (
+                    partition by source_file order by delivery_id desc) as attempt
+                from ops.loaded_files
+            ) as attempts
+            where attempt = 1""").fetchall()
         self._by_path = {r[0]: Recorded(*r[1:]) for r in rows}
-        # The bytes already taken in (loaded), with the file that carried them.
-        self._loaded_sha = dict(con.execute("""
-            select file_sha256, any_value(source_file order by delivery_id)
-            from ops.loaded_files where status = 'loaded' group by file_sha256""").fetchall())
+        # The bytes already taken in (loaded), with the file that first carried them.
+        self._loaded_sha = dict(store.execute("""
+            select file_sha256, source_file
+            from (
+                select file_sha256, source_file, row_number() over (
+                    partition by file_sha256 order by delivery_id) as carrier
+                from ops.loaded_files
+                where status = 'loaded'
+            ) as carriers
+            where carrier = 1""").fetchall())
 
     def take_id(self) -> int:
         """Ids count on from the ledger's maximum: one process writes at a time (run lock)."""

@@ -34,13 +34,19 @@ from carepath.ingest.identifier_headers import load_identifier_headers
 from carepath.ingest.ledger import FileOutcome, Ledger, delivery_order_key, landed_site_and_extract
 from carepath.ingest.mapping import NameFacts, SiteMapping, SiteMappings, load_site_mappings
 from carepath.ingest.records import rows_in_unloadable_file
-from carepath.ingest.release import release_held_rows
+from carepath.ingest.release import expose_referrals, release_held_rows
 from carepath.ingest.stage import Delivery, FileRejected, create_stage, drop_stage, stage_files
 from carepath.settings import Settings
+from carepath.store import NUL_STAND_IN, Store, open_store
 from carepath.validate.gate import ValidationGate, Verdict
-from carepath.warehouse import LINEAGE, canonical_columns, connect, ensure_schema
+from carepath.warehouse import LINEAGE, canonical_columns, ensure_schema, ensure_stage_schema
 
 log = logging.getLogger(__name__)
+
+QUARANTINE_COLUMNS = ("delivery_id", "source_file", "line_number", "site_code", "extract", "rule",
+                      "rule_description", "offending_value", "row_json", "quarantined_at")
+# The extracts whose gate checks their rows against the referrals already loaded.
+REFERRAL_CHECKED_EXTRACTS = ("sessions", "outcomes")
 
 
 @dataclass
@@ -83,15 +89,17 @@ class _Candidate:
 
 
 class _Run:
-    """One load: the connection, ledger, mappings and settings every step needs."""
+    """One load: the store, the staging connection, ledger, mappings and settings every step
+    needs. On DuckDB the store and the staging connection are one database."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings,
+    def __init__(self, store: Store, con: duckdb.DuckDBPyConnection, settings: Settings,
                  mappings: SiteMappings, seconds: dict[str, float]):
+        self.store = store
         self.con = con
         self.seconds = seconds
         self.settings = settings
         self.mappings = mappings
-        self.ledger = Ledger(con)
+        self.ledger = Ledger(store)
         self.outcomes: list[FileOutcome] = []
         self.earliest = datetime.combine(settings.earliest_plausible_date, time())
         self.tolerance = timedelta(days=settings.future_tolerance_days)
@@ -206,26 +214,24 @@ def _commit_batch(run: _Run, staged: list[_Candidate], verdict: Verdict) -> None
     file to the ledger. One commit, not one per file: a run of hundreds of files would
     otherwise spend more time committing than reading. A kill before the commit leaves none of
     the batch recorded, so the next run takes it all again."""
-    con = run.con
+    con, store = run.con, run.store
     extract = staged[0].delivery.extract
-    stored = ", ".join(name for name, _ in canonical_columns(extract))
-    lineage = ", ".join(name for name, _ in LINEAGE)
+    stored = [name for name, _ in canonical_columns(extract)]
+    lineage = [name for name, _ in LINEAGE]
     failures = verdict.failures_table
-    con.execute("begin transaction")
+    store.execute("begin transaction")
     try:
-        con.execute(f"""
-            insert into ops.quarantine
+        store.insert_selected(con, "ops.quarantine", QUARANTINE_COLUMNS, f"""
             select s._delivery_id, s._source_file, f.line_number, s._landed_site_code, ?,
-                   f.rule, f.description, f.offending_value,
-                   to_json(struct_pack({lineage}, {stored}))::VARCHAR, current_timestamp,
-                   NULL, NULL
+                   f.rule, f.description, replace(f.offending_value, chr(0), '{NUL_STAND_IN}'),
+                   to_json(struct_pack({', '.join([*lineage, *stored])}))::VARCHAR,
+                   current_timestamp::TIMESTAMP
             from {failures} as f
             inner join stage.{extract} as s
                 on s._delivery_id = f.delivery_id and s._line_number = f.line_number""",
-                    [extract])
-        con.execute(f"""
-            insert into raw.{extract} ({lineage}, {stored}, _loaded_at)
-            select {lineage}, {stored}, current_timestamp
+                               [extract])
+        store.insert_selected(con, f"raw.{extract}", [*lineage, *stored, "_loaded_at"], f"""
+            select {', '.join([*lineage, *stored])}, current_timestamp::TIMESTAMP
             from stage.{extract} as s
             where not exists (select 1 from {failures} as f
                               where f.delivery_id = s._delivery_id
@@ -243,9 +249,9 @@ def _commit_batch(run: _Run, staged: list[_Candidate], verdict: Verdict) -> None
             run.outcomes.append(outcome)
             log.info("%s: loaded (%d rows, %d quarantined)", outcome.source_file,
                      outcome.rows_loaded, outcome.rows_quarantined)
-        con.execute("commit")
+        store.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        store.execute("rollback")
         raise
 
 
@@ -270,6 +276,10 @@ def _load_extract(run: _Run, gate: ValidationGate, extract: str,
             candidate.rows_in_file = result
             staged.append(candidate)
     if staged:
+        if extract in REFERRAL_CHECKED_EXTRACTS:
+            # The gate's known-referral rules read raw.referrals beside the staged rows.
+            with run.timed("stage (read, map, parse, pseudonymise, count)"):
+                expose_referrals(run.store, run.con)
         verdict = gate.validate(extract)
         for phase, seconds in verdict.seconds.items():
             run.seconds[phase] = run.seconds.get(phase, 0.0) + seconds
@@ -283,16 +293,17 @@ def load_new_files(settings: Settings, create_key: bool = False) -> LoadReport:
     """Judge every landing entry the ledger has not settled; returns what happened to each."""
     mappings = load_site_mappings(settings.mappings_dir)
     report = LoadReport([], 0)
-    with connect(settings.warehouse_path) as con:
+    with open_store(settings) as (store, con):
         con.execute("set enable_progress_bar = false")
-        ensure_schema(con)
+        ensure_schema(store)
+        ensure_stage_schema(con)
         # A key is created only for a warehouse that holds no pseudonyms yet: a lost key next to
         # an existing warehouse must stop the run, not start a second set of pseudonyms.
-        recorded = pseudonym.recorded_fingerprint(con)
+        recorded = pseudonym.recorded_fingerprint(store)
         key = pseudonym.load_key(settings.secret_key_path, create=create_key and recorded is None)
-        pseudonym.check_key(con, key, recorded)
+        pseudonym.check_key(store, key, recorded)
         pseudonym.register(con, key)
-        run = _Run(con, settings, mappings, report.seconds)
+        run = _Run(store, con, settings, mappings, report.seconds)
         batches: dict[str, list[_Candidate]] = {e: [] for e in EXTRACTS}
         with run.timed("scan and hash"):
             for entry in scan_landing(settings.landing_dir, settings.patience):
@@ -313,11 +324,11 @@ def load_new_files(settings: Settings, create_key: bool = False) -> LoadReport:
                     _load_extract(run, gate, extract, batches[extract])
                 if extract == "referrals":
                     with run.timed("release held rows"):
-                        report.rows_released = release_held_rows(con)
+                        report.rows_released = release_held_rows(store)
         finally:
             gate.close()
             shutil.rmtree(settings.work_dir, ignore_errors=True)
         with run.timed("checkpoint"):
-            con.execute("checkpoint")
+            store.checkpoint()
     report.files = run.outcomes
     return report

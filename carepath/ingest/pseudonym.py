@@ -97,12 +97,13 @@ def key_fingerprint(keys: Keys) -> str:
     return fingerprint
 
 
-def recorded_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
+def recorded_fingerprint(con) -> str | None:
+    """The fingerprint the warehouse (a DuckDB connection or a carepath.store store) records."""
     rows = con.execute("select fingerprint from ops.pseudonym_key").fetchall()
     return rows[0][0] if rows else None
 
 
-def check_key(con: duckdb.DuckDBPyConnection, key: Keys, recorded: str | None) -> None:
+def check_key(con, key: Keys, recorded: str | None) -> None:
     """A pseudonym must mean one patient for the life of the warehouse: the first load records
     the key's fingerprint, and a later run with another key stops before it writes anything.
     `recorded`: the warehouse's fingerprint (recorded_fingerprint), None before the first load."""

@@ -1,8 +1,12 @@
 """Publish the marts to the copy the dashboard reads.
 
-The dashboard never opens the warehouse: a run may be writing it, and DuckDB lets one process
-write or many read, never both. After a run passes, the marts are copied into a new file that
-atomically replaces the published one, so readers see the old copy or the new, never half.
+The dashboard never reads the warehouse's own marts: a run may be rebuilding them, and DuckDB
+lets one process write or many read, never both. After a run passes, the marts (and the ledger
+and quarantine the data-quality page shows) are copied whole, and the copy replaces the
+published one at once, so readers see the old copy or the new, never half:
+- on DuckDB, into a new file that is renamed over `published.duckdb`;
+- on PostgreSQL, into the schemas `published_marts` and `published_ops`, built beside the
+  published ones and swapped in by one transaction.
 """
 
 from __future__ import annotations
@@ -17,26 +21,30 @@ from pathlib import Path
 import duckdb
 
 from carepath.settings import Settings
+from carepath.store import PostgresStore, open_store_read_only, store_errors, warehouse_location
 from carepath.warehouse import open_read_only
 
 PUBLISHED_SCHEMAS = ("marts",)
 PUBLISHED_OPS_TABLES = ("loaded_files", "quarantine")
+# On PostgreSQL: the published schemas, for each warehouse schema published.
+POSTGRES_PUBLISHED = {"marts": "published_marts", "ops": "published_ops"}
 
 
 def ledger_state(settings: Settings) -> str | None:
     """A digest of the ledger: it changes whenever rows enter raw (a file loaded, a held row
     released), so a publication that carries an older digest is stale and must be rebuilt,
     whether the run that loaded the rows published or died before it could."""
-    if not settings.warehouse_path.exists():
+    location = warehouse_location(settings)
+    if location.url is None and not location.path.exists():
         return None
-    with open_read_only(settings.warehouse_path) as con:
+    with open_store_read_only(settings) as store:
         try:
-            rows = con.execute("""
+            rows = store.execute("""
                 select string_agg(concat_ws(':', delivery_id, status, rows_loaded,
                                             rows_quarantined, rows_released),
                                   ',' order by delivery_id)
                 from ops.loaded_files""").fetchall()
-        except duckdb.CatalogException:
+        except store_errors():
             return None
     return hashlib.sha256((rows[0][0] or "").encode()).hexdigest()
 
@@ -48,7 +56,18 @@ class Publication:
     ledger_state: str | None
 
 
-def publish(settings: Settings, fingerprint: str, ledger: str | None, run_info: dict) -> Path:
+def publish(settings: Settings, fingerprint: str, ledger: str | None,
+            run_info: dict) -> str:
+    """Publish the warehouse's marts; returns where they were published."""
+    location = warehouse_location(settings)
+    if location.url is not None:
+        _publish_postgres(location.url, settings, fingerprint, ledger, run_info)
+        return f"{location.describe()} (schemas {', '.join(POSTGRES_PUBLISHED.values())})"
+    return str(_publish_duckdb(settings, fingerprint, ledger, run_info))
+
+
+def _publish_duckdb(settings: Settings, fingerprint: str, ledger: str | None,
+                    run_info: dict) -> Path:
     target = settings.published_path
     tmp = target.with_name(target.name + ".next")
     tmp.unlink(missing_ok=True)
@@ -77,7 +96,54 @@ def publish(settings: Settings, fingerprint: str, ledger: str | None, run_info: 
     return target
 
 
+def _publish_postgres(url: str, settings: Settings, fingerprint: str, ledger: str | None,
+                      run_info: dict) -> None:
+    """Copy into `<published>_next` schemas outside any lock readers wait on, then swap them
+    in with one short transaction: readers see the previous publication until it commits."""
+    store = PostgresStore(url, settings.data_dir / "copy-scratch")
+    try:
+        tables = store.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'marts' order by table_name").fetchall()
+        copies = [("marts", name) for (name,) in tables]
+        copies += [("ops", name) for name in PUBLISHED_OPS_TABLES]
+        for published in POSTGRES_PUBLISHED.values():
+            store.execute(f"drop schema if exists {published}_next cascade")
+            store.execute(f"create schema {published}_next")
+        for schema, table in copies:
+            store.execute(f"create table {POSTGRES_PUBLISHED[schema]}_next.{table} as "
+                          f"select * from {schema}.{table}")
+        store.execute(f"""
+            create table {POSTGRES_PUBLISHED['ops']}_next.publication (
+                published_at timestamptz, dbt_fingerprint varchar, ledger_state varchar,
+                run_info json)""")
+        store.execute(f"insert into {POSTGRES_PUBLISHED['ops']}_next.publication "
+                      "values (?, ?, ?, ?)",
+                      [datetime.now(UTC), fingerprint, ledger, json.dumps(run_info, default=str)])
+        store.execute("begin transaction")
+        try:
+            for published in POSTGRES_PUBLISHED.values():
+                store.execute(f"drop schema if exists {published} cascade")
+                store.execute(f"alter schema {published}_next rename to {published}")
+            store.execute("commit")
+        except BaseException:
+            store.execute("rollback")
+            raise
+    finally:
+        store.close()
+
+
 def current_publication(settings: Settings) -> Publication | None:
+    location = warehouse_location(settings)
+    if location.url is not None:
+        with open_store_read_only(settings) as store:
+            try:
+                rows = store.execute(
+                    "select published_at, dbt_fingerprint, ledger_state "
+                    f"from {POSTGRES_PUBLISHED['ops']}.publication").fetchall()
+            except store_errors():
+                return None
+        return Publication(*rows[0]) if rows else None
     if not settings.published_path.exists():
         return None
     try:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from carepath.settings import Settings
+from carepath.store import WarehouseLocation, warehouse_location
 from carepath.transform.test_failures import FailedTest, trace_failed_tests
 
 # What changes the marts besides new data: the project's own files.
@@ -28,6 +29,7 @@ class DbtReport:
     counts: dict[str, int] = field(default_factory=dict)  # "<resource>:<status>" -> n
     failures: list[str] = field(default_factory=list)
     failed_tests: list[FailedTest] = field(default_factory=list)
+    results: list[dict] | None = field(default=None, repr=False)  # dbt's run_results entries
 
     @property
     def tests_passed(self) -> int:
@@ -67,19 +69,48 @@ def _die_with_parent() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+# profiles.yml reads the PostgreSQL connection from these, filled from CAREPATH_WAREHOUSE.
+_PG_PROFILE_VARIABLES = {"host": "CAREPATH_PG_HOST", "port": "CAREPATH_PG_PORT",
+                         "user": "CAREPATH_PG_USER", "password": "CAREPATH_PG_PASSWORD",
+                         "dbname": "CAREPATH_PG_DBNAME", "sslmode": "CAREPATH_PG_SSLMODE"}
+
+
+def dbt_target(location: WarehouseLocation) -> tuple[str, dict[str, str]]:
+    """The profiles.yml target for the warehouse, and the variables it reads."""
+    if location.url is None:
+        return "duckdb", {"CAREPATH_DUCKDB_PATH": str(location.path)}
+    import psycopg.conninfo
+
+    parts = psycopg.conninfo.conninfo_to_dict(location.url)
+    return "postgres", {variable: str(parts[part])
+                        for part, variable in _PG_PROFILE_VARIABLES.items() if part in parts}
+
+
 def run_dbt(settings: Settings, *args: str, echo: bool = True) -> DbtReport:
     """`dbt <args>` against the warehouse, target and logs under the data folder.
 
     dbt runs in its own process: dbt-duckdb keeps the warehouse attached for the life of the
     process that ran it, which would lock out the publish step and any later run in this one.
     """
-    target = settings.data_dir / "dbt" / "target"
+    target_name, variables = dbt_target(warehouse_location(settings))
+    report = _run_dbt_process(settings, _dbt_executable(), target_name, variables, args, echo)
+    if report.results is not None:
+        report.failed_tests = trace_failed_tests(settings, report.results)
+        report.failures += [t.render() for t in report.failed_tests]
+    return report
+
+
+def _run_dbt_process(settings: Settings, executable: str, target_name: str,
+                     variables: dict[str, str], args: tuple[str, ...], echo: bool,
+                     data_subdir: str = "dbt") -> DbtReport:
+    target = settings.data_dir / data_subdir / "target"
     project = str(settings.dbt_project_dir)
-    argv = [_dbt_executable(), *args, "--project-dir", project, "--profiles-dir", project,
-            "--target-path", str(target), "--log-path", str(settings.data_dir / "dbt" / "logs")]
-    env = {**os.environ, "CAREPATH_WAREHOUSE": str(settings.warehouse_path)}
+    argv = [executable, *args, "--target", target_name, "--project-dir", project,
+            "--profiles-dir", project, "--target-path", str(target),
+            "--log-path", str(settings.data_dir / data_subdir / "logs")]
+    env = {**os.environ, **variables}
     (target / "run_results.json").unlink(missing_ok=True)
-    # The dbt child needs the warehouse path, not the pseudonymisation key.
+    # The dbt child needs the warehouse, not the pseudonymisation key.
     env.pop("CAREPATH_PSEUDONYM_KEY", None)
     proc = subprocess.run(argv, env=env, capture_output=True, text=True,
                           preexec_fn=_die_with_parent if sys.platform == "linux" else None)
@@ -92,15 +123,13 @@ def run_dbt(settings: Settings, *args: str, echo: bool = True) -> DbtReport:
         report.failures.append(f"dbt {args[0]} exited {proc.returncode} without results: "
                                + (proc.stdout + proc.stderr).strip()[-2000:])
         return report
-    results = json.loads(results_file.read_text())["results"]
-    for node in results:
+    report.results = json.loads(results_file.read_text())["results"]
+    for node in report.results:
         resource = node["unique_id"].split(".")[0]
         key = f"{resource}:{node['status']}"
         report.counts[key] = report.counts.get(key, 0) + 1
         if node["status"] in ("fail", "error") and resource != "test":
             report.failures.append(f"{node['unique_id']}: {node.get('message')}")
-    report.failed_tests = trace_failed_tests(settings.warehouse_path, results)
-    report.failures += [t.render() for t in report.failed_tests]
     return report
 
 
@@ -111,3 +140,26 @@ def build_marts(settings: Settings, full_refresh: bool = False) -> DbtReport:
     dbt advises: they cost a third of a small build."""
     return run_dbt(settings, "build", "--exclude-resource-type", "unit_test",
                    *(["--full-refresh"] if full_refresh else []))
+
+
+def spark_dbt_executable(settings: Settings) -> Path:
+    """dbt in the Spark environment (`make spark-env`), kept apart from the pipeline's."""
+    return Path(os.environ.get("CAREPATH_SPARK_DBT",
+                               settings.project_dir / ".venv-spark" / "bin" / "dbt"))
+
+
+def build_marts_on_spark(settings: Settings, parquet_dir: Path, spark_dir: Path,
+                         echo: bool = True) -> DbtReport:
+    """`dbt build` of the models and data tests on an in-process Spark session, from the landed
+    tables `carepath export-parquet` wrote to `parquet_dir`; Spark keeps its tables and their
+    catalogue under `spark_dir`. Always in full: on plain Parquet tables the incremental models
+    rebuild whole (macro incremental_materialization)."""
+    executable = spark_dbt_executable(settings)
+    if not executable.exists():
+        raise FileNotFoundError(f"{executable} is missing: `make spark-env` makes the Spark "
+                                "environment (or set CAREPATH_SPARK_DBT to a dbt with dbt-spark)")
+    variables = {"CAREPATH_PARQUET_DIR": str(parquet_dir.resolve()),
+                 "CAREPATH_SPARK_DIR": str(spark_dir.resolve())}
+    return _run_dbt_process(settings, str(executable), "spark", variables,
+                            ("build", "--exclude-resource-type", "unit_test"), echo,
+                            data_subdir="dbt-spark")

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-import duckdb
-
-from carepath.warehouse import open_read_only
+from carepath.settings import Settings
+from carepath.store import Store, open_store_read_only, store_errors
 
 # A record key in a test's failing rows, and the raw table that holds its versions.
 _KEYS = (("referral_id", "referrals"), ("session_id", "sessions"), ("measure_id", "outcomes"))
@@ -46,7 +45,7 @@ class FailedTest:
         return f"{self.test}: {self.message}" + (f" -> {shown}" if shown else "")
 
 
-def _trace(con: duckdb.DuckDBPyConnection, row: dict) -> FailingRecord | None:
+def _trace(con: Store, row: dict) -> FailingRecord | None:
     for key, extract in _KEYS:
         if row.get(key) is None:
             continue
@@ -63,26 +62,26 @@ def _trace(con: duckdb.DuckDBPyConnection, row: dict) -> FailingRecord | None:
     return None
 
 
-def trace_failed_tests(warehouse, results: list[dict]) -> list[FailedTest]:
+def trace_failed_tests(settings: Settings, results: list[dict]) -> list[FailedTest]:
     """`results`: dbt's run_results entries. Runs each failed test's SQL read-only."""
     failed = [r for r in results
               if r["unique_id"].startswith("test.") and r["status"] in ("fail", "error")]
     if not failed:
         return []
     traced: list[FailedTest] = []
-    with open_read_only(warehouse) as con:
+    with open_store_read_only(settings) as con:
         for result in failed:
             test = FailedTest(result["unique_id"], result.get("message"), result.get("failures"))
             sql = result.get("compiled_code")
             if sql and result["status"] == "fail":
                 try:
                     cursor = con.execute(f"select * from ({sql}) as failing limit {ROWS_SHOWN}")
-                    names = [d[0] for d in cursor.description]
+                    names = [column[0] for column in cursor.description]
                     for values in cursor.fetchall():
                         record = _trace(con, dict(zip(names, values, strict=True)))
                         if record is not None:
                             test.records.append(record)
-                except duckdb.Error as exc:
+                except store_errors() as exc:
                     test.message = f"{test.message}; its rows could not be listed: {exc}"
             traced.append(test)
     return traced

@@ -86,8 +86,18 @@ def compare_mart(mart: str, expected: MartRows, actual: MartRows,
     return difference if difference.problems else None
 
 
-def compare_marts(expected: dict[str, MartRows], actual: dict[str, MartRows]) -> list[str]:
-    """Every difference between two engines' marts, rendered; empty when all are equal."""
+def without_columns(rows: MartRows, ignored: frozenset[str]) -> MartRows:
+    keep = [i for i, name in enumerate(rows.columns) if name not in ignored]
+    return MartRows(tuple(rows.columns[i] for i in keep),
+                    [tuple(row[i] for i in keep) for row in rows.rows])
+
+
+def compare_marts(expected: dict[str, MartRows], actual: dict[str, MartRows],
+                  ignored_columns: frozenset[str] = frozenset()) -> list[str]:
+    """Every difference between two engines' marts, rendered; empty when all are equal.
+    `ignored_columns` are left out of every mart on both sides."""
+    expected = {m: without_columns(r, ignored_columns) for m, r in expected.items()}
+    actual = {m: without_columns(r, ignored_columns) for m, r in actual.items()}
     problems = []
     for mart in sorted(set(expected) | set(actual)):
         if mart not in actual:

@@ -10,7 +10,7 @@ from support.paths import ROOT
 
 from carepath.contract import CODE_SETS, COLUMNS, EXTRACTS
 from carepath.validate.gate import ValidationGate
-from carepath.warehouse import ensure_schema, stage_columns
+from carepath.warehouse import ensure_schema, ensure_stage_schema, stage_columns
 
 SUITES = ROOT / "expectations"
 
@@ -69,6 +69,7 @@ def test_every_instrument_has_a_plausible_range():
 def _stage_sessions(con, rows: list[tuple[int, str, int | None]]) -> None:
     """Stage sessions rows (line, status, delivered minutes) of one good referral."""
     ensure_schema(con)
+    ensure_stage_schema(con)
     con.execute("delete from raw.referrals")
     con.execute("insert into raw.referrals (_delivery_id, _source_file, _line_number, "
                 "_delivery_order_key, site_code, referral_id, received_at) "

@@ -22,7 +22,7 @@ def model_tests(tmp_path_factory) -> set[str]:
     """`<model>.<test>(<columns>)` for every data test dbt finds on a model (not seeds)."""
     target = tmp_path_factory.mktemp("dbt_parse")
     project = ROOT / "dbt_project"
-    env = {**os.environ, "CAREPATH_WAREHOUSE": str(target / "parse.duckdb")}
+    env = {**os.environ, "CAREPATH_DUCKDB_PATH": str(target / "parse.duckdb")}
     subprocess.run([str(BIN / "dbt"), "parse", "--project-dir", str(project), "--profiles-dir",
                     str(project), "--target-path", str(target), "--log-path", str(target)],
                    env=env, check=True, capture_output=True)

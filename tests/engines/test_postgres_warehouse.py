@@ -1,0 +1,188 @@
+"""PostgreSQL as the whole warehouse: the same landed files loaded, gated, built and published
+there give every mart DuckDB gives, row for row, with the loader's guarantees intact."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import psycopg
+import pytest
+from support.extract_files import write_rows
+from support.mart_parity import MartRows, compare_marts
+from support.postgres_server import create_database
+from support.warehouse_marts import duckdb_marts, postgres_marts
+
+from carepath.ingest.loader import load_new_files
+from carepath.ingest.pseudonym import ENV_VAR
+from carepath.pipeline import run_pipeline
+from carepath.settings import load_settings
+from carepath.store import PostgresStore
+
+# Stamped by the clock when a run loaded the rows, so two loads of the same files differ there
+# and nowhere else.
+LOAD_TIME_COLUMNS = frozenset({"loaded_at", "quarantined_at", "released_at"})
+
+
+def _rows(url: str, sql: str, params=None) -> list[tuple]:
+    with psycopg.connect(url) as con:
+        return con.execute(sql, params).fetchall()
+
+
+@pytest.fixture(scope="module")
+def postgres_run(tmp_path_factory, demo_landing, postgres_server, pipeline_run):
+    """The demo data run through the whole pipeline with PostgreSQL as the warehouse, under the
+    DuckDB run's pseudonymisation key (so the two warehouses hold the same pseudonyms)."""
+    url = create_database(postgres_server, "demo")
+    data = tmp_path_factory.mktemp("postgres-pipeline")
+    shutil.copytree(demo_landing, data / "landing")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("CAREPATH_WAREHOUSE", url)
+        settings = load_settings(data)
+        settings.secret_key_path.parent.mkdir(parents=True)
+        shutil.copy(pipeline_run[0].secret_key_path, settings.secret_key_path)
+        started = time.perf_counter()
+        summary = run_pipeline(settings)
+        seconds = time.perf_counter() - started
+        assert summary.ok, summary.render()
+        again = run_pipeline(settings)
+    return url, settings, summary, again, seconds
+
+
+def test_every_mart_built_on_postgres_equals_duckdbs(pipeline_run, postgres_run,
+                                                     record_property):
+    duckdb_settings, duckdb_summary = pipeline_run
+    url, _, summary, _, seconds = postgres_run
+    record_property("engine_seconds", round(seconds, 1))
+    print(f"PostgreSQL end to end (load, gate, dbt build, publish): {seconds:.1f} s")
+    assert summary.load.rows_loaded == duckdb_summary.load.rows_loaded > 0
+    assert summary.load.rows_quarantined == duckdb_summary.load.rows_quarantined > 0
+    expected = duckdb_marts(duckdb_settings.warehouse_path)
+    actual = postgres_marts(url)
+    assert len(expected) >= 20 and sum(len(m.rows) for m in expected.values()) > 1000
+    assert compare_marts(expected, actual, LOAD_TIME_COLUMNS) == []
+
+
+def test_the_published_schemas_hold_the_marts_the_build_made(postgres_run):
+    url, _, _, _, _ = postgres_run
+    assert compare_marts(postgres_marts(url, "marts"), postgres_marts(url, "published_marts")) == []
+    [(fingerprint, ledger)] = _rows(
+        url, "select dbt_fingerprint, ledger_state from published_ops.publication")
+    assert fingerprint and ledger
+    assert _rows(url, "select count(*) from published_ops.loaded_files") == _rows(
+        url, "select count(*) from ops.loaded_files")
+
+
+def test_a_second_run_loads_nothing_and_rebuilds_nothing(postgres_run):
+    url, _, summary, again, _ = postgres_run
+    assert again.load.files == [] and again.load.already_loaded == len(summary.load.files)
+    assert again.build is None and again.published_to is None
+    [(raw_rows,)] = _rows(url, "select (select count(*) from raw.referrals) "
+                               "+ (select count(*) from raw.sessions) "
+                               "+ (select count(*) from raw.outcomes)")
+    assert raw_rows == summary.load.rows_loaded
+
+
+def test_no_patient_identifier_reaches_any_postgres_table(postgres_run):
+    url, _, _, _, _ = postgres_run
+    columns = _rows(url, """
+        select table_schema, table_name, column_name from information_schema.columns
+        where data_type in ('character varying', 'text', 'json')
+          and table_schema not in ('information_schema', 'pg_catalog')""")
+    assert len(columns) > 30
+    for schema, table, column in columns:
+        [(hits,)] = _rows(url, f'select count(*) from {schema}."{table}" '
+                               f'where "{column}"::text ~ %s', ["(ASH|BRA|CAR|DEN)[0-9]{7}"])
+        assert hits == 0, f"{schema}.{table}.{column} holds a raw identifier"
+    keys = _rows(url, "select patient_key from raw.referrals limit 5")
+    assert len(keys) == 5 and all(len(k) == 64 for (k,) in keys)
+
+
+def _warehouse_rows(url: str | None, settings, sql: str) -> list[tuple]:
+    if url:
+        return _rows(url, sql)
+    import duckdb
+
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def _write_hostile_deliveries(landing) -> tuple[str, str]:
+    """Sessions that arrive before their referrals (held, then released), with cells no
+    extract should carry: a NUL, a quote, a line break, a non-Latin name."""
+    sessions = write_rows(landing, "ASH", "sessions", "ASH_sessions_1.csv", [
+        {"session_id": "S-1"},
+        {"session_id": "S-2", "discipline": "physio\x00therapist"},
+        {"session_id": "S-3", "referral_id": 'T-"R2', "mode": "in\nperson"},
+        {"session_id": "S-4", "discipline": "физиотерапевт"},
+    ])
+    referrals = write_rows(landing, "ASH", "referrals", "ASH_referrals_1.csv", [{}])
+    return (str(sessions.relative_to(landing)), str(referrals.relative_to(landing)))
+
+
+def test_held_and_hostile_rows_end_the_same_on_postgres_as_on_duckdb(tmp_path, postgres_server,
+                                                                     monkeypatch):
+    monkeypatch.setenv(ENV_VAR, "k" * 64)  # one key for both warehouses: the same pseudonyms
+    # Written once, copied with their times: a delivery's order key includes its arrival.
+    source = tmp_path / "deliveries"
+    deliveries = _write_hostile_deliveries(source)
+    outcomes = {}
+    for engine in ("duckdb", "postgres"):
+        settings = load_settings(tmp_path / engine)
+        settings.landing_dir.mkdir(parents=True)
+        url = create_database(postgres_server, "hostile") if engine == "postgres" else None
+        if url:
+            monkeypatch.setenv("CAREPATH_WAREHOUSE", url)
+        for delivery in deliveries:  # the sessions first: held until the referral arrives
+            (settings.landing_dir / delivery).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source / delivery, settings.landing_dir / delivery)
+            load_new_files(settings, create_key=True)
+        outcomes[engine] = {
+            table: MartRows(("row",), _warehouse_rows(url, settings, sql))
+            for table, sql in {
+                "raw.sessions": "select session_id, discipline, mode, _line_number "
+                                "from raw.sessions",
+                "ops.quarantine": "select line_number, rule, offending_value, row_json, "
+                                  "released_at is not null, released_with_delivery_id "
+                                  "from ops.quarantine",
+                "ops.loaded_files": "select delivery_id, source_file, rows_loaded, "
+                                    "rows_quarantined, rows_released from ops.loaded_files",
+            }.items()}
+        monkeypatch.delenv("CAREPATH_WAREHOUSE", raising=False)
+    duckdb_side, postgres_side = outcomes["duckdb"], outcomes["postgres"]
+    # Every session was held at first; the clean one reached raw once its referral arrived.
+    assert [r[2:4] for r in duckdb_side["ops.loaded_files"].rows if "sessions" in r[1]] == [
+        (1, 3)]
+    assert [r[0] for r in duckdb_side["raw.sessions"].rows] == ["S-1"]
+    assert any("\u2400" in (r[2] or "") for r in duckdb_side["ops.quarantine"].rows)
+    for table in duckdb_side:
+        assert sorted(map(repr, postgres_side[table].rows)) == sorted(
+            map(repr, duckdb_side[table].rows)), table
+
+
+def test_a_batch_that_fails_midway_leaves_postgres_as_it_was(data_dir, postgres_server,
+                                                              monkeypatch):
+    url = create_database(postgres_server, "midway")
+    monkeypatch.setenv("CAREPATH_WAREHOUSE", url)
+    write_rows(data_dir.landing_dir, "ASH", "referrals", "ASH_referrals_1.csv",
+               [{}, {"referral_id": "T-R2", "priority": "asap"}])
+    real_insert = PostgresStore.insert_selected
+
+    def insert_then_fail(self, stage, table, *args, **kwargs):
+        real_insert(self, stage, table, *args, **kwargs)
+        if table.startswith("raw."):
+            raise RuntimeError("the machine died after the raw rows were sent")
+
+    monkeypatch.setattr(PostgresStore, "insert_selected", insert_then_fail)
+    with pytest.raises(RuntimeError, match="machine died"):
+        load_new_files(data_dir, create_key=True)
+    assert _rows(url, "select count(*) from raw.referrals") == [(0,)]
+    assert _rows(url, "select count(*) from ops.quarantine") == [(0,)]
+    assert _rows(url, "select count(*) from ops.loaded_files") == [(0,)]
+    monkeypatch.setattr(PostgresStore, "insert_selected", real_insert)
+    [loaded] = load_new_files(data_dir).files
+    assert (loaded.rows_loaded, loaded.rows_quarantined) == (1, 1)
+    assert _rows(url, "select count(*) from raw.referrals") == [(1,)]
