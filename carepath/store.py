@@ -112,7 +112,8 @@ class PostgresStore:
                 f"the PostgreSQL database's encoding is {encoding}; carepath needs UTF8 "
                 "(create it with ENCODING 'UTF8')")
         # Times without a zone (arrival, load) are the machine's wall clock, as in DuckDB.
-        local_zone = duckdb.execute("select current_setting('TimeZone')").fetchone()[0]
+        with duckdb.connect() as clock:
+            local_zone = clock.execute("select current_setting('TimeZone')").fetchall()[0][0]
         self.con.execute("select set_config('TimeZone', %s, false)", [local_zone])
 
     def execute(self, sql: str, params: Sequence[Any] | None = None):

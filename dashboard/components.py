@@ -4,9 +4,7 @@ how numbers are shown. Pages read like the UI; what they read is carepath.publis
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
-import duckdb
 import pandas as pd
 import streamlit as st
 from sign_in import current_user
@@ -14,15 +12,18 @@ from sign_in import current_user
 from carepath.access.scope import visible_to
 from carepath.publish import disclosure, reader
 from carepath.publish.csv_export import READING_DECIMALS, formula_safe_csv
+from carepath.publish.published_copy import Published, published_copy
 from carepath.settings import load_settings
+from carepath.store import store_errors
 
 
-def published_path() -> Path:
-    """Where the published copy is (it may not exist yet)."""
-    return load_settings().published_path
+def published_path() -> Published:
+    """Where the published copy is (it may not exist yet): the DuckDB file in the data folder,
+    or the published schemas of the PostgreSQL warehouse (CAREPATH_WAREHOUSE)."""
+    return published_copy(load_settings())
 
 
-def published_or_stop() -> Path:
+def published_or_stop() -> Published:
     """The published copy; when there is none yet, say what to do and end the page here."""
     published = published_path()
     if not published.exists():
@@ -32,24 +33,26 @@ def published_or_stop() -> Path:
 
 
 @st.cache_data(show_spinner=False)
-def _read(query: str, path: str, version: float, args: tuple) -> pd.DataFrame:
-    # `version` (the file's modification time) makes a newly published copy a cache miss.
-    return getattr(reader, query)(Path(path), *args)
+def _read(query: str, where: str, version: str, args: tuple, _published: Published
+          ) -> pd.DataFrame:
+    # `version` (changed by every publication) makes a newly published copy a cache miss;
+    # `where` names the copy, which the underscore keeps Streamlit from hashing.
+    return getattr(reader, query)(_published, *args)
 
 
-def read(published: Path, query: Callable[..., pd.DataFrame], *args) -> pd.DataFrame:
+def read(published: Published, query: Callable[..., pd.DataFrame], *args) -> pd.DataFrame:
     """`query` (a function of carepath.publish.reader) on the published copy, cached until the
     copy is replaced, and only as much of it as the signed-in user may see (a site user: their
     site's rows; carepath.access.scope). A copy that cannot answer (damaged, or published by an
     older release without a mart this page reads) ends the page with what to do, not a
     traceback."""
     try:
-        answer = _read(query.__name__, str(published), published.stat().st_mtime, args)
+        answer = _read(query.__name__, str(published), published.version(), args, published)
         return visible_to(current_user(), query.__name__, answer)
     except PermissionError:  # before OSError, which it is a kind of
         st.info("This part of the page is not available to users who see one site.")
         st.stop()
-    except (duckdb.Error, OSError) as problem:
+    except (*store_errors(), OSError) as problem:
         st.error("The published marts cannot be read: the file is damaged or was published by "
                  "an older release. Run the pipeline again to publish a fresh copy "
                  "(`carepath run --force-build`).")

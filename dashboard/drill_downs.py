@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -17,6 +16,7 @@ from components import read, table
 from filters import readable
 
 from carepath.publish import reader
+from carepath.publish.published_copy import Published
 
 LIMIT = 5000
 
@@ -45,7 +45,7 @@ def _heading(what: str, rows: pd.DataFrame) -> None:
     st.markdown(f"**{what}: {len(rows):,} referral rows{more}**")
 
 
-def referral_rows(published: Path, selection: reader.Selection, name: str = "referrals",
+def referral_rows(published: Published, selection: reader.Selection, name: str = "referrals",
                   what: str = "The referrals behind these figures",
                   received_only: bool = False, seen_in_period: bool = False) -> None:
     """fct_referral_latency: each referral in the selection (with `received_only`, those the
@@ -68,7 +68,7 @@ def referral_rows(published: Path, selection: reader.Selection, name: str = "ref
               "is_within_target": "Within target"})
 
 
-def waiting_rows(published: Path, selection: reader.Selection, name: str,
+def waiting_rows(published: Published, selection: reader.Selection, name: str,
                  what: str, at_month_end: bool = False) -> None:
     """fct_waiting_list at the newest census (or the period's month end): each referral
     waiting, longest first."""
@@ -91,7 +91,7 @@ def waiting_table(rows: pd.DataFrame, name: str) -> None:
         "is_clock_restarted": "Clock restarted"})
 
 
-def adherence_rows(published: Path, selection: reader.Selection, what: str,
+def adherence_rows(published: Published, selection: reader.Selection, what: str,
                    programme_type: str | None = None,
                    name: str = "adherence-referrals") -> None:
     """fct_adherence: each referral's programme (of one type, if given), lowest attendance
@@ -116,7 +116,7 @@ def adherence_rows(published: Path, selection: reader.Selection, what: str,
               "programme_status": "Status"})
 
 
-def registry_rows(published: Path, selection: reader.Selection, what: str,
+def registry_rows(published: Published, selection: reader.Selection, what: str,
                   instrument: str | None = None, name: str = "registry-referrals") -> None:
     """fct_outcome_registry: each referral's baseline and follow-up per instrument (or of one
     instrument)."""
@@ -135,19 +135,19 @@ def registry_rows(published: Path, selection: reader.Selection, what: str,
         "is_responder": "Responder"})
 
 
-def _received(published: Path, selection: reader.Selection, what: str) -> None:
+def _received(published: Published, selection: reader.Selection, what: str) -> None:
     referral_rows(published, selection, "month-referrals", what, received_only=True)
 
 
-def _seen(published: Path, selection: reader.Selection, what: str) -> None:
+def _seen(published: Published, selection: reader.Selection, what: str) -> None:
     referral_rows(published, selection, "month-referrals", what, seen_in_period=True)
 
 
-def _waiting(published: Path, selection: reader.Selection, what: str) -> None:
+def _waiting(published: Published, selection: reader.Selection, what: str) -> None:
     waiting_rows(published, selection, "month-waiting", what, at_month_end=True)
 
 
-def _registry(published: Path, selection: reader.Selection, what: str) -> None:
+def _registry(published: Published, selection: reader.Selection, what: str) -> None:
     registry_rows(published, selection, what, name="month-registry")
 
 

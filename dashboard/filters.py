@@ -11,13 +11,13 @@ reader query applies to the columns its mart has.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import streamlit as st
 from components import read
 
 from carepath.access.users import User
 from carepath.publish import reader
+from carepath.publish.published_copy import Published
 
 SELECTION_KEY = "carepath_selection"
 CHOICES = (  # query parameter, label, dimension of reader.filter_options
@@ -36,7 +36,7 @@ def _month(text: str | None) -> date | None:
     return None if not text else date(int(text[:4]), int(text[5:7]), 1)
 
 
-def sidebar(published: Path, user: User) -> reader.Selection:
+def sidebar(published: Published, user: User) -> reader.Selection:
     """Draw the filters; the selection they make (also kept for the pages, see current()).
     A site user has no site filter: their site is chosen for them."""
     options = read(published, reader.filter_options)

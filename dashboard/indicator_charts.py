@@ -3,8 +3,6 @@ Making Data Count's icons, and, for a proportion, the funnel plot comparing the 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 from components import disclosed, drawable, read, table, withheld_note
@@ -15,11 +13,12 @@ from spc_charts import MONTH_SELECTION, as_image, assurance_icon, spc_chart, var
 
 from carepath.publish import reader
 from carepath.publish.disclosure import indicator_counts
+from carepath.publish.published_copy import Published
 
 NETWORK = "Network"
 
 
-def chart_sites(published: Path, selection: reader.Selection) -> list[str]:
+def chart_sites(published: Published, selection: reader.Selection) -> list[str]:
     """The charts a reader can open: the network's (not for a site user), then each chosen
     site's (every site's when none is chosen)."""
     sites = list(read(published, reader.sites).site_code)
@@ -38,7 +37,7 @@ def icons_html(summary: pd.DataFrame, size: int = 32) -> tuple[str, list[str]]:
             [label for _, label in icons])
 
 
-def spc_section(published: Path, site: str, indicator_id: str, label: str,
+def spc_section(published: Published, site: str, indicator_id: str, label: str,
                 selection: reader.Selection) -> None:
     """The XmR chart of `site` (or NETWORK) for one indicator, over the chosen period."""
     site_code = None if site == NETWORK else site
@@ -84,7 +83,7 @@ def spc_section(published: Path, site: str, indicator_id: str, label: str,
           f"{site}, {label.lower()}, {month:%B %Y}")
 
 
-def funnel_section(published: Path, indicator_id: str, label: str) -> None:
+def funnel_section(published: Published, indicator_id: str, label: str) -> None:
     """The funnel plot of one proportion across every site."""
     funnel = read(published, reader.funnel, indicator_id)
     if funnel.empty:
@@ -122,7 +121,7 @@ def indicator_key(area: str) -> str:
     return f"indicator_{area}"
 
 
-def indicator_charts(published: Path, areas: tuple[str, ...],
+def indicator_charts(published: Published, areas: tuple[str, ...],
                      selection: reader.Selection) -> None:
     """Choose one of the areas' indicators and a site: its XmR chart, and its funnel when it
     is a proportion. The indicator is kept in the URL (indicator_key of the first area), so a

@@ -13,11 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from carepath.warehouse import open_read_only
-
-
-class NotPublishedYet(FileNotFoundError):
-    pass
+from carepath.publish.published_copy import Published, PublishedFile
 
 
 @dataclass(frozen=True)
@@ -60,64 +56,66 @@ def _next_month(month: date) -> date:
 EVERYTHING = Selection()
 
 
-def _select(published: Path, sql: str, params: list | None = None) -> pd.DataFrame:
-    if not published.exists():
-        raise NotPublishedYet(f"{published} does not exist yet: run the pipeline first")
-    with open_read_only(published) as con:
-        return con.execute(sql, params or []).df()
+def _select(published: Published | Path, sql: str, params: list | None = None) -> pd.DataFrame:
+    """`sql` on the published copy (a path is a published DuckDB file). The queries below name
+    tables without a schema and use SQL that DuckDB and PostgreSQL read alike."""
+    if isinstance(published, Path):
+        published = PublishedFile(published)
+    return published.frame(sql, params)
 
 
-def published_at(published: Path) -> pd.Timestamp | None:
+def published_at(published: Published) -> pd.Timestamp | None:
     """When the copy was published (its newest publication record)."""
     rows = _select(published, """
-        select published_at from ops.publication order by published_at desc limit 1""")
+        select published_at from publication order by published_at desc limit 1""")
     return None if rows.empty else rows.published_at.iloc[0]
 
 
-def sites(published: Path) -> pd.DataFrame:
+def sites(published: Published) -> pd.DataFrame:
     """The sites on record (site_code), in code order."""
     return _select(published, """
-        select site_code from marts.fct_site_performance where not is_network_total
+        select site_code from fct_site_performance where not is_network_total
         order by site_code""")
 
 
-def filter_options(published: Path) -> pd.DataFrame:
+def filter_options(published: Published) -> pd.DataFrame:
     """What else a reader can choose from (dimension, value): the months on record (referrals
     received, judged monthly indicators), and the priorities, referral reasons and target
     services on record. No site's figures; the sites are `sites`."""
     return _select(published, """
         select 'month' as dimension, month as value from (
-            select strftime(received_month, '%Y-%m') as month from marts.fct_referral_latency
+            select substring(cast(received_month as varchar), 1, 7) as month
+            from fct_referral_latency
             where received_month is not null
             union
-            select strftime(indicator_month, '%Y-%m') from marts.fct_monthly_indicators
-        )
+            select substring(cast(indicator_month as varchar), 1, 7) from fct_monthly_indicators
+        ) as months
         union all
-        select distinct 'priority', priority from marts.fct_referral_latency
+        select distinct 'priority', priority from fct_referral_latency
         union all
-        select distinct 'reason', referral_reason from marts.fct_referral_latency
+        select distinct 'reason', referral_reason from fct_referral_latency
         where referral_reason is not null
         union all
-        select distinct 'service', target_service from marts.fct_referral_latency
+        select distinct 'service', target_service from fct_referral_latency
         where target_service is not null
         order by dimension, value""")
 
 
-def site_performance(published: Path, selection: Selection = EVERYTHING) -> pd.DataFrame:
+def site_performance(published: Published, selection: Selection = EVERYTHING) -> pd.DataFrame:
     """fct_site_performance: the network row first, then the chosen sites in code order."""
     where, params = selection.where(site="site_code")
     return _select(published, f"""
-        select * from marts.fct_site_performance
+        select * from fct_site_performance
         where is_network_total or ({where})
         order by is_network_total desc, site_code""", params)
 
 
-def waiting_list_monthly(published: Path, selection: Selection = EVERYTHING) -> pd.DataFrame:
+def waiting_list_monthly(published: Published, selection: Selection = EVERYTHING) -> pd.DataFrame:
     """fct_waiting_list_monthly: each month-end census by site and priority."""
     where, params = selection.where(site="site_code", month="census_date",
                                     priority="priority")
     return _select(published, f"""
-        select * from marts.fct_waiting_list_monthly where {where}
+        select * from fct_waiting_list_monthly where {where}
         order by census_date, site_code, priority""", params)
 
 
@@ -138,7 +136,8 @@ def _scope(selection: Selection, site: str, is_network: str, priority: str | Non
     return " and ".join(clauses), params
 
 
-def waiting_list_wait_bands(published: Path, selection: Selection = EVERYTHING) -> pd.DataFrame:
+def waiting_list_wait_bands(published: Published,
+                            selection: Selection = EVERYTHING) -> pd.DataFrame:
     """fct_waiting_list_wait_bands: pathways waiting at each census by weekly band, for the
     network or each chosen site, every priority or each chosen one (see _scope)."""
     scope, params = _scope(selection, "site_code", "is_network_total", "priority",
@@ -147,13 +146,13 @@ def waiting_list_wait_bands(published: Path, selection: Selection = EVERYTHING) 
     return _select(published, f"""
         select census_date, site_code, is_network_total, priority, is_all_priorities,
                wait_band_weeks, wait_band, pathways_waiting
-        from marts.fct_waiting_list_wait_bands
+        from fct_waiting_list_wait_bands
         where {scope} and {period}
         order by site_code nulls first, priority nulls first, census_date, wait_band_weeks
         """, [*params, *period_params])
 
 
-def monthly_indicator_series(published: Path, indicator_ids: tuple[str, ...],
+def monthly_indicator_series(published: Published, indicator_ids: tuple[str, ...],
                              selection: Selection = EVERYTHING) -> pd.DataFrame:
     """fct_monthly_indicators of these indicators, for the network or each chosen site, over
     the chosen period, in month order."""
@@ -162,46 +161,46 @@ def monthly_indicator_series(published: Path, indicator_ids: tuple[str, ...],
     return _select(published, f"""
         select site_code, is_network_total, indicator_id, indicator_label, indicator_unit,
                indicator_month, numerator, denominator, value
-        from marts.fct_monthly_indicators
+        from fct_monthly_indicators
         where indicator_id in ({', '.join('?' * len(indicator_ids))}) and {scope}
             and {period}
         order by site_code nulls first, indicator_month, indicator_id
         """, [*indicator_ids, *params, *period_params])
 
 
-def adherence_by_programme(published: Path, selection: Selection = EVERYTHING) -> pd.DataFrame:
+def adherence_by_programme(published: Published, selection: Selection = EVERYTHING) -> pd.DataFrame:
     """fct_adherence_by_programme: the network's row per programme type first, then the chosen
     sites'."""
     where, params = selection.where(site="site_code")
     return _select(published, f"""
-        select * from marts.fct_adherence_by_programme
+        select * from fct_adherence_by_programme
         where is_network_total or ({where})
         order by is_network_total desc, site_code, programme_type""", params)
 
 
-def outcome_change_by_instrument(published: Path,
+def outcome_change_by_instrument(published: Published,
                                  selection: Selection = EVERYTHING) -> pd.DataFrame:
     """fct_outcome_change_by_instrument: the network's row per instrument first, then the
     chosen sites'."""
     where, params = selection.where(site="site_code")
     return _select(published, f"""
-        select * from marts.fct_outcome_change_by_instrument
+        select * from fct_outcome_change_by_instrument
         where is_network_total or ({where})
         order by is_network_total desc, site_code, instrument""", params)
 
 
-def waiting_now_by_site(published: Path, selection: Selection = EVERYTHING) -> pd.DataFrame:
+def waiting_now_by_site(published: Published, selection: Selection = EVERYTHING) -> pd.DataFrame:
     """The newest census of fct_waiting_list_monthly: who waits at each site, by priority."""
     where, params = selection.where(site="site_code", priority="priority")
     return _select(published, f"""
         select site_code, priority, pathways_waiting, prop_waiting_within_target,
                prop_waiting_within_rtt_standard, median_days_waiting, max_days_waiting
-        from marts.fct_waiting_list_monthly
+        from fct_waiting_list_monthly
         where is_as_of_date and {where}
         order by site_code, priority""", params)
 
 
-def longest_waiters(published: Path, limit: int = 20,
+def longest_waiters(published: Published, limit: int = 20,
                     selection: Selection = EVERYTHING, at_month_end: bool = False
                     ) -> pd.DataFrame:
     """The referrals waiting longest at the newest census, longest first; reasons and services
@@ -211,22 +210,22 @@ def longest_waiters(published: Path, limit: int = 20,
         site="waiting.site_code", priority="waiting.priority",
         reason="latency.referral_reason", service="latency.target_service",
         month="waiting.census_date" if at_month_end else None)
-    census = ("waiting.census_date = last_day(waiting.census_date)" if at_month_end
+    census = ("extract(day from waiting.census_date + 1) = 1" if at_month_end
               else "waiting.is_as_of_date")
     return _select(published, f"""
         select waiting.census_date, waiting.site_code, waiting.referral_id, waiting.priority,
                latency.referral_reason, latency.target_service, waiting.clock_start_date,
                waiting.days_waiting, waiting.weeks_waiting, waiting.target_days,
                waiting.is_clock_restarted
-        from marts.fct_waiting_list as waiting
-        inner join marts.fct_referral_latency as latency
+        from fct_waiting_list as waiting
+        inner join fct_referral_latency as latency
             on waiting.site_code = latency.site_code and waiting.referral_id = latency.referral_id
         where {census} and {where}
         order by waiting.days_waiting desc, waiting.site_code, waiting.referral_id
         limit ?""", [*params, limit])
 
 
-def referrals(published: Path, selection: Selection = EVERYTHING,
+def referrals(published: Published, selection: Selection = EVERYTHING,
               limit: int = 5000, received_only: bool = False,
               seen_in_period: bool = False) -> pd.DataFrame:
     """The referral-level rows behind the access figures (fct_referral_latency), by month
@@ -243,13 +242,13 @@ def referrals(published: Path, selection: Selection = EVERYTHING,
         select site_code, referral_id, priority, referral_reason, target_service,
                received_month, pathway_status, days_receipt_to_triage, days_triage_to_offer,
                days_offer_to_first_seen, days_rtt_wait, target_days, is_within_target
-        from marts.fct_referral_latency
+        from fct_referral_latency
         where {where} and {received}
         order by days_rtt_wait desc nulls last, site_code, referral_id
         limit ?""", [*params, limit])
 
 
-def adherence_referrals(published: Path, selection: Selection = EVERYTHING,
+def adherence_referrals(published: Published, selection: Selection = EVERYTHING,
                         limit: int = 5000, programme_type: str | None = None) -> pd.DataFrame:
     """The referral-level rows behind the adherence figures (fct_adherence), by month first
     seen, of one programme type if given (not_recorded: none recorded): pseudonymised keys
@@ -263,13 +262,13 @@ def adherence_referrals(published: Path, selection: Selection = EVERYTHING,
                sessions_expected, sessions_attended, sessions_did_not_attend,
                prop_sessions_attended, dose_intensity, is_dropout, is_completed,
                programme_status
-        from marts.fct_adherence
+        from fct_adherence
         where {where}
         order by prop_sessions_attended nulls last, site_code, referral_id
         limit ?""", [*params, limit])
 
 
-def registry_referrals(published: Path, selection: Selection = EVERYTHING,
+def registry_referrals(published: Published, selection: Selection = EVERYTHING,
                        limit: int = 5000, instrument: str | None = None) -> pd.DataFrame:
     """The outcome registry's rows (fct_outcome_registry: a referral and instrument each)
     behind the completeness and change figures, by month first seen (fct_adherence's
@@ -283,8 +282,8 @@ def registry_referrals(published: Path, selection: Selection = EVERYTHING,
                registry.instrument, registry.baseline_day, registry.baseline_value,
                registry.followup_day, registry.followup_value, registry.has_pair,
                registry.change, registry.is_responder
-        from marts.fct_outcome_registry as registry
-        inner join marts.fct_adherence as seen
+        from fct_outcome_registry as registry
+        inner join fct_adherence as seen
             on registry.site_code = seen.site_code and registry.referral_id = seen.referral_id
         where {where}
         order by registry.site_code, seen.first_seen_date, registry.referral_id,
@@ -292,65 +291,65 @@ def registry_referrals(published: Path, selection: Selection = EVERYTHING,
         limit ?""", [*params, limit])
 
 
-def registry_completeness(published: Path, selection: Selection = EVERYTHING) -> pd.DataFrame:
+def registry_completeness(published: Published, selection: Selection = EVERYTHING) -> pd.DataFrame:
     where, params = selection.where(site="site_code", month="month_seen")
     return _select(published, f"""
-        select * from marts.fct_registry_completeness where {where}
+        select * from fct_registry_completeness where {where}
         order by site_code, month_seen""", params)
 
 
-def disagreeing_questionnaire_totals(published: Path,
+def disagreeing_questionnaire_totals(published: Published,
                                      selection: Selection = EVERYTHING) -> pd.DataFrame:
     """Item-level questionnaires whose reported total is not the score of their items."""
     where, params = selection.where(site="site_code", month="assessed_date")
     return _select(published, f"""
         select site_code, measure_id, instrument, assessed_date, items_answered,
                reported_value, scored_value
-        from marts.fct_scored_questionnaires
+        from fct_scored_questionnaires
         where is_reported_value_disagreeing and {where}
         order by site_code, assessed_date, measure_id""", params)
 
 
-def delivery_status(published: Path, selection: Selection = EVERYTHING) -> pd.DataFrame:
+def delivery_status(published: Published, selection: Selection = EVERYTHING) -> pd.DataFrame:
     """fct_delivery_status: the network row first, then each chosen site and extract."""
     where, params = selection.where(site="site_code")
     return _select(published, f"""
-        select * from marts.fct_delivery_status
+        select * from fct_delivery_status
         where is_network_total or ({where})
         order by is_network_total desc, site_code, extract""", params)
 
 
-def quarantine_rules(published: Path, selection: Selection = EVERYTHING) -> pd.DataFrame:
+def quarantine_rules(published: Published, selection: Selection = EVERYTHING) -> pd.DataFrame:
     where, params = selection.where(site="site_code")
     return _select(published, f"""
         select site_code, extract, source_file, rule_description as reason, rule,
                rows_quarantined, delivery_id
-        from marts.fct_quarantine_by_rule
+        from fct_quarantine_by_rule
         where {where}
         order by rows_quarantined desc, site_code, source_file""", params)
 
 
-def quarantined_rows(published: Path, site_code: str, delivery_id: int, rule: str,
+def quarantined_rows(published: Published, site_code: str, delivery_id: int, rule: str,
                      limit: int = 5000) -> pd.DataFrame:
     """fct_quarantined_rows of one delivered file and rule: where each row held is, in line
     order."""
     return _select(published, """
         select site_code, source_file, line_number, rule_description as reason, quarantined_at
-        from marts.fct_quarantined_rows
+        from fct_quarantined_rows
         where site_code = ? and delivery_id = ? and rule = ?
         order by line_number
         limit ?""", [site_code, delivery_id, rule, limit])
 
 
-def rejected_files(published: Path, selection: Selection = EVERYTHING) -> pd.DataFrame:
+def rejected_files(published: Published, selection: Selection = EVERYTHING) -> pd.DataFrame:
     where, params = selection.where(site="site_code")
     return _select(published, f"""
         select site_code, extract, source_file, reason, delivered_date
-        from marts.fct_deliveries where status = 'rejected' and {where}
+        from fct_deliveries where status = 'rejected' and {where}
         order by delivered_date desc, source_file""", params)
 
 
-def bottlenecks(published: Path, limit: int = 10,
+def bottlenecks(published: Published, limit: int = 10,
                 selection: Selection = EVERYTHING) -> pd.DataFrame:
     """fct_bottlenecks: the strongest ranked findings (a stage's consequences are not ranked),
     with their indicator's unit and their evidence in words for every reader and for the
@@ -363,56 +362,56 @@ def bottlenecks(published: Path, limit: int = 10,
                findings.period_start, findings.period_end, findings.score,
                findings.finding_value, findings.baseline_value, findings.referrals_received,
                findings.first_appointments, findings.evidence, findings.evidence_own_site
-        from marts.fct_bottlenecks as findings
-        inner join marts.dim_qi_indicators as indicators
+        from fct_bottlenecks as findings
+        inner join dim_qi_indicators as indicators
             on findings.indicator_id = indicators.indicator_id
         where findings.rank_overall is not null and {where}
         order by findings.rank_overall
         limit ?""", [*params, limit])
 
 
-def spc_points(published: Path, site_code: str | None, indicator_id: str,
+def spc_points(published: Published, site_code: str | None, indicator_id: str,
                selection: Selection = EVERYTHING) -> pd.DataFrame:
     """fct_spc_points of one chart (a site's, or the network's for site None), in month order.
     The limits are the mart's, computed over the whole chart: a period narrows what is shown,
     not what the limits were computed from."""
     where, params = selection.where(month="indicator_month")
     return _select(published, f"""
-        select * from marts.fct_spc_points
+        select * from fct_spc_points
         where site_code is not distinct from ? and indicator_id = ? and {where}
         order by indicator_month""", [site_code, indicator_id, *params])
 
 
-def spc_summary(published: Path, site_code: str | None, indicator_id: str) -> pd.DataFrame:
+def spc_summary(published: Published, site_code: str | None, indicator_id: str) -> pd.DataFrame:
     """fct_spc_summary of one chart (site None: the network's): its icons."""
     return _select(published, """
-        select * from marts.fct_spc_summary
+        select * from fct_spc_summary
         where site_code is not distinct from ? and indicator_id = ?""",
                    [site_code, indicator_id])
 
 
-def spc_summaries(published: Path, selection: Selection = EVERYTHING) -> pd.DataFrame:
+def spc_summaries(published: Published, selection: Selection = EVERYTHING) -> pd.DataFrame:
     """fct_spc_summary for every indicator: the network's chart and the chosen sites', in the
     order of the indicator list (dim_qi_indicators)."""
     where, params = selection.where(site="summary.site_code")
     return _select(published, f"""
         select summary.*
-        from marts.fct_spc_summary as summary
-        inner join marts.dim_qi_indicators as indicators
+        from fct_spc_summary as summary
+        inner join dim_qi_indicators as indicators
             on summary.indicator_id = indicators.indicator_id
         where summary.is_network_total or ({where})
         order by indicators.display_order, summary.is_network_total desc, summary.site_code
         """, params)
 
 
-def funnel(published: Path, indicator_id: str) -> pd.DataFrame:
+def funnel(published: Published, indicator_id: str) -> pd.DataFrame:
     """fct_funnel of one indicator: every site (a funnel compares each with all the others),
     smallest denominator first."""
     return _select(published, """
-        select * from marts.fct_funnel where indicator_id = ?
+        select * from fct_funnel where indicator_id = ?
         order by denominator, site_code""", [indicator_id])
 
 
-def indicators(published: Path) -> pd.DataFrame:
+def indicators(published: Published) -> pd.DataFrame:
     """dim_qi_indicators, in display order."""
-    return _select(published, "select * from marts.dim_qi_indicators order by display_order")
+    return _select(published, "select * from dim_qi_indicators order by display_order")

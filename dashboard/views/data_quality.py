@@ -14,6 +14,7 @@ from filters import current
 from sign_in import current_user
 
 from carepath.publish import reader
+from carepath.publish.published_copy import Published
 from carepath.settings import load_settings
 from carepath.transform.build_record import failed_build
 
@@ -41,7 +42,7 @@ def data_docs_pages(docs: Path) -> dict[str, Path]:
     return named
 
 
-def quarantined_lines(published: Path, row: pd.Series) -> None:
+def quarantined_lines(published: Published, row: pd.Series) -> None:
     """The lines of a delivered file held back by one rule, for the site to fix."""
     lines = read(published, reader.quarantined_rows, row.site_code, int(row.delivery_id),
                  row.rule)

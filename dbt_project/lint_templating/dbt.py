@@ -41,6 +41,10 @@ def type_int():
     return "integer"
 
 
+def type_bigint():
+    return "bigint"
+
+
 def type_string():
     return "varchar"
 

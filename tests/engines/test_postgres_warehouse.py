@@ -3,19 +3,28 @@ there give every mart DuckDB gives, row for row, with the loader's guarantees in
 
 from __future__ import annotations
 
+import inspect
 import shutil
 import time
+from datetime import date
 
+import pandas as pd
+import pandas.testing as pdt
 import psycopg
 import pytest
+from streamlit.testing.v1 import AppTest
 from support.extract_files import write_rows
 from support.mart_parity import MartRows, compare_marts
+from support.paths import ROOT
 from support.postgres_server import create_database
+from support.sign_in import sign_in
 from support.warehouse_marts import duckdb_marts, postgres_marts
 
 from carepath.ingest.loader import load_new_files
 from carepath.ingest.pseudonym import ENV_VAR
 from carepath.pipeline import run_pipeline
+from carepath.publish import reader
+from carepath.publish.published_copy import PublishedFile, PublishedSchemas
 from carepath.settings import load_settings
 from carepath.store import PostgresStore
 
@@ -186,3 +195,95 @@ def test_a_batch_that_fails_midway_leaves_postgres_as_it_was(data_dir, postgres_
     [loaded] = load_new_files(data_dir).files
     assert (loaded.rows_loaded, loaded.rows_quarantined) == (1, 1)
     assert _rows(url, "select count(*) from raw.referrals") == [(1,)]
+
+
+def _reader_calls(published, sample) -> dict[str, pd.DataFrame]:
+    """Every query the dashboard reads, with the arguments a page passes."""
+    chosen = reader.Selection(sites=(sample["site"],), month_from=sample["month"],
+                              month_to=sample["month"], priorities=("routine",))
+    calls = {
+        "sites": (), "filter_options": (), "site_performance": (chosen,),
+        "waiting_list_monthly": (chosen,), "waiting_list_wait_bands": (chosen,),
+        "monthly_indicator_series": (("referrals_received", "waiting_list_month_end"), chosen),
+        "adherence_by_programme": (chosen,), "outcome_change_by_instrument": (),
+        "waiting_now_by_site": (), "longest_waiters": (200, reader.EVERYTHING, True),
+        "referrals": (chosen, 500, True), "adherence_referrals": (reader.EVERYTHING, 500),
+        "registry_referrals": (reader.EVERYTHING, 500), "registry_completeness": (chosen,),
+        "disagreeing_questionnaire_totals": (), "delivery_status": (),
+        "quarantine_rules": (), "rejected_files": (), "bottlenecks": (10,),
+        "quarantined_rows": (sample["quarantined_site"], sample["quarantined_delivery"],
+                             sample["quarantined_rule"]),
+        "spc_points": (sample["site"], "referrals_received", chosen),
+        "spc_summary": (None, "referrals_received"), "spc_summaries": (chosen,),
+        "funnel": ("prop_seen_within_target",), "indicators": (),
+    }
+    return {name: getattr(reader, name)(published, *args) for name, args in calls.items()}
+
+
+def test_the_dashboard_reads_the_same_frames_from_postgres_as_from_duckdb(pipeline_run,
+                                                                         postgres_run):
+    duckdb_settings, _ = pipeline_run
+    url, _, _, _, _ = postgres_run
+    from_duckdb = PublishedFile(duckdb_settings.published_path)
+    quarantined = reader.quarantine_rules(from_duckdb).iloc[0]
+    months = reader.filter_options(from_duckdb).query("dimension == 'month'").value
+    sample = {"site": reader.sites(from_duckdb).site_code.iloc[0],
+              "month": date.fromisoformat(sorted(months)[len(months) // 2] + "-01"),
+              "quarantined_site": quarantined.site_code,
+              "quarantined_delivery": int(quarantined.delivery_id),
+              "quarantined_rule": quarantined.rule}
+    expected = _reader_calls(from_duckdb, sample)
+    actual = _reader_calls(PublishedSchemas(url), sample)
+    queries = {name for name, f in inspect.getmembers(reader, inspect.isfunction)
+               if f.__module__ == reader.__name__ and not name.startswith("_")}
+    # Every query but the publication's own time, which differs by design.
+    assert queries - set(expected) == {"published_at"}
+    assert sum(len(frame) for frame in expected.values()) > 500
+    for name, frame in expected.items():
+        ignored = [c for c in frame.columns if c in LOAD_TIME_COLUMNS]
+        pdt.assert_frame_equal(actual[name].drop(columns=ignored),
+                               frame.drop(columns=ignored), check_exact=False, rtol=1e-9,
+                               obj=name)
+
+
+PAGES = ["views/overview.py", "views/bottlenecks.py", "views/referral_pathway.py",
+         "views/waiting_list.py", "views/adherence.py", "views/outcomes.py",
+         "views/data_quality.py"]
+
+
+def _pages_as_shown(monkeypatch, data_dir, warehouse_url: str | None) -> dict[str, list]:
+    """Every page of the real app (Streamlit's AppTest), signed in as the all-sites user: its
+    tiles and its tables as shown (after disclosure control), less the load-time columns."""
+    monkeypatch.setenv("CAREPATH_DATA_DIR", str(data_dir))
+    if warehouse_url:
+        monkeypatch.setenv("CAREPATH_WAREHOUSE", warehouse_url)
+    else:
+        monkeypatch.delenv("CAREPATH_WAREHOUSE", raising=False)
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
+    at.run()
+    at = sign_in(at)
+    shown = {}
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+        tables = [df.value.drop(columns=[c for c in df.value.columns if c in LOAD_TIME_COLUMNS])
+                  for df in at.dataframe]
+        shown[page] = [[(m.label, m.value) for m in at.metric], tables]
+    return shown
+
+
+def test_every_dashboard_page_shows_the_same_on_postgres_as_on_duckdb(pipeline_run, postgres_run,
+                                                                     dashboard_users,
+                                                                     monkeypatch):
+    duckdb_settings, _ = pipeline_run
+    url, postgres_settings, _, _, _ = postgres_run
+    monkeypatch.setenv("CAREPATH_USERS_FILE", str(dashboard_users))
+    expected = _pages_as_shown(monkeypatch, duckdb_settings.data_dir, None)
+    actual = _pages_as_shown(monkeypatch, postgres_settings.data_dir, url)
+    assert sum(len(tables) for _, tables in expected.values()) >= 15
+    for page, (metrics, tables) in expected.items():
+        assert actual[page][0] == metrics, page
+        assert len(actual[page][1]) == len(tables), page
+        for number, (left, right) in enumerate(zip(actual[page][1], tables, strict=True)):
+            pdt.assert_frame_equal(left, right, check_exact=False, rtol=1e-9,
+                                   obj=f"{page} table {number}")

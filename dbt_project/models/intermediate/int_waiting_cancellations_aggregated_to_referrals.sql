@@ -82,13 +82,13 @@ cancellations as (
     select
         site_code,
         referral_id,
-        sum(case when status = 'cancelled_by_patient' then 1 else 0 end)
+        count(case when status = 'cancelled_by_patient' then 1 end)
             as patient_cancellations_while_waiting,
-        sum(case
+        cast(sum(case
             when status = 'cancelled_by_patient'
                 then {{ days_between('booked_date', 'next_booked_date') }}
-        end) as patient_initiated_delay_days,
-        sum(case when status = 'cancelled_by_service' then 1 else 0 end)
+        end) as bigint) as patient_initiated_delay_days,
+        count(case when status = 'cancelled_by_service' then 1 end)
             as service_cancellations_while_waiting
     from while_clock_runs
     group by site_code, referral_id

@@ -22,11 +22,11 @@ by_priority as (
         month_seen,
         case when grouping(priority) = 1 then 'all' else priority end as priority,
         count(*) as pathways_completed,
-        sum(case when is_clock_restarted then 1 else 0 end) as clocks_restarted,
+        count(case when is_clock_restarted then 1 end) as clocks_restarted,
         percentile_cont(0.5) within group (order by days_rtt_wait) as median_days_rtt_wait,
         percentile_cont(0.9) within group (order by days_rtt_wait) as p90_days_rtt_wait,
         percentile_cont(0.95) within group (order by days_rtt_wait) as p95_days_rtt_wait,
-        sum(case when is_within_target then 1 else 0 end) as pathways_within_target,
+        count(case when is_within_target then 1 end) as pathways_within_target,
         percentile_cont(0.5) within group (order by days_rtt_wait_adjusted_local)
             as median_days_rtt_wait_adjusted_local
     from seen

@@ -13,8 +13,8 @@ by_census as (
         site_code,
         priority,
         count(*) as pathways_waiting,
-        sum(case when is_within_target then 1 else 0 end) as pathways_within_target,
-        sum(case when is_within_rtt_standard then 1 else 0 end) as pathways_within_rtt_standard,
+        count(case when is_within_target then 1 end) as pathways_within_target,
+        count(case when is_within_rtt_standard then 1 end) as pathways_within_rtt_standard,
         percentile_cont(0.5) within group (order by days_waiting) as median_days_waiting,
         percentile_cont(0.9) within group (order by days_waiting) as p90_days_waiting,
         max(days_waiting) as max_days_waiting

@@ -11,15 +11,15 @@ by_stream as (
         site_code,
         extract,
         grouping(site_code) = 1 as is_network_total,
-        sum(files) as files,
-        sum(files) - sum(files_rejected) as files_loaded,
-        sum(files_rejected) as files_rejected,
-        sum(rows_loaded) as rows_loaded,
-        sum(rows_quarantined) as rows_quarantined,
+        cast(sum(files) as bigint) as files,
+        cast(sum(files) as bigint) - cast(sum(files_rejected) as bigint) as files_loaded,
+        cast(sum(files_rejected) as bigint) as files_rejected,
+        cast(sum(rows_loaded) as bigint) as rows_loaded,
+        cast(sum(rows_quarantined) as bigint) as rows_quarantined,
         max(last_delivered_date) as last_delivered_date,
         max(days_since_last_delivery) as days_since_last_delivery,
         {{ dbt.bool_or('is_late') }} as is_late,
-        sum(case when is_missing then 1 else 0 end) as months_missing,
+        count(case when is_missing then 1 end) as months_missing,
         -- A stream missing no month lists none (null), on every engine: Spark's listagg of
         -- nothing is '' where DuckDB's and PostgreSQL's is null.
         nullif({{ dbt.listagg(

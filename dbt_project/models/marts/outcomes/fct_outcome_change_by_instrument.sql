@@ -20,8 +20,8 @@ by_scope as (
         percentile_cont(0.5) within group (order by baseline_value) as median_baseline_value,
         percentile_cont(0.5) within group (order by followup_value) as median_followup_value,
         percentile_cont(0.5) within group (order by improvement) as median_improvement,
-        sum(case when is_responder is not null then 1 else 0 end) as pairs_assessed,
-        sum(case when is_responder then 1 else 0 end) as pairs_responding
+        count(case when is_responder is not null then 1 end) as pairs_assessed,
+        count(case when is_responder then 1 end) as pairs_responding
     from registry
     group by grouping sets ((site_code, instrument), (instrument))
 ),

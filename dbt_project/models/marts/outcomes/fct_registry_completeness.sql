@@ -72,10 +72,10 @@ by_month as (
     select
         site_code,
         month_seen,
-        sum(is_eligible) as patients_eligible,
-        sum(is_excluded_death) as patients_died_before_followup,
-        sum(is_paired) as patients_with_pair,
-        sum(is_baseline_only) as patients_baseline_only
+        cast(sum(is_eligible) as bigint) as patients_eligible,
+        cast(sum(is_excluded_death) as bigint) as patients_died_before_followup,
+        cast(sum(is_paired) as bigint) as patients_with_pair,
+        cast(sum(is_baseline_only) as bigint) as patients_baseline_only
     from patients
     group by site_code, month_seen
 ),

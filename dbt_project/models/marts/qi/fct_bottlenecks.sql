@@ -209,8 +209,9 @@ others_dispersion as (
         max(others_z.other_sites) as other_sites,
         avg({{ winsorised_square('others_z.z_score', 'others_bounds.z_low',
                                  'others_bounds.z_high') }}) as phi,
-        sum(4 * others_z.denominator) as sum_weights,
-        sum(16 * others_z.denominator * others_z.denominator) as sum_squared_weights
+        {{ as_double('sum(4 * others_z.denominator)') }} as sum_weights,
+        {{ as_double('sum(16 * others_z.denominator * others_z.denominator)') }}
+            as sum_squared_weights
     from others_z
     inner join others_bounds
         on

@@ -34,15 +34,17 @@ in_period as (
 ),
 
 sites as (
-    select
+    -- Sums are cast to bigint so a count has one type on every engine (DuckDB's sum is a
+    -- hugeint); sqlfluff's ST06 takes any cast() for a bare column, hence the noqa.
+    select  -- noqa: ST06
         indicator_id,
         indicator_label,
         improvement_direction,
         site_code,
         min(period_start) as period_start,
         min(period_end) as period_end,
-        sum(numerator) as numerator,
-        sum(denominator) as denominator
+        cast(sum(numerator) as bigint) as numerator,
+        cast(sum(denominator) as bigint) as denominator
     from in_period
     where indicator_month >= period_start
     group by indicator_id, indicator_label, improvement_direction, site_code
@@ -87,8 +89,9 @@ dispersion as (
         avg({{ winsorised_square('z_scores.z_score', 'winsor_bounds.z_low',
                                  'winsor_bounds.z_high') }}) as phi,
         -- The weights are 1 / s^2 = 4n (s = 1 / (2 sqrt(n)) on the arcsine scale).
-        sum(4 * z_scores.denominator) as sum_weights,
-        sum(16 * z_scores.denominator * z_scores.denominator) as sum_squared_weights,
+        {{ as_double('sum(4 * z_scores.denominator)') }} as sum_weights,
+        {{ as_double('sum(16 * z_scores.denominator * z_scores.denominator)') }}
+            as sum_squared_weights,
         count(*) as sites_compared
     from z_scores
     inner join winsor_bounds on z_scores.indicator_id = winsor_bounds.indicator_id
