@@ -24,6 +24,7 @@ from carepath.contract import EXTRACTS
 from carepath.ingest import pseudonym
 from carepath.run_lock import run_lock
 from carepath.settings import Settings
+from carepath.store import warehouse_location
 from carepath.warehouse import connect
 
 REKEY_FUNCTION = "carepath_rekey"
@@ -42,6 +43,10 @@ def rotate_key(settings: Settings, new_key_file: Path) -> Rotation:
     """Re-key the warehouse under the one key in `new_key_file`, rebuild and publish."""
     [new_key] = _one_key(new_key_file)
     from_env = bool(os.environ.get(pseudonym.ENV_VAR, "").strip())
+    if warehouse_location(settings).url is not None:
+        raise pseudonym.KeyProblem(
+            "rotating the key of a PostgreSQL warehouse is not supported yet: the re-keying runs "
+            "in DuckDB; nothing was changed")
     with run_lock(settings.lock_path):
         if not settings.warehouse_path.exists():
             raise pseudonym.KeyProblem(

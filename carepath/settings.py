@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -29,6 +29,10 @@ class Patience:
 class Settings:
     data_dir: Path
     project_dir: Path = PROJECT_DIR
+    # The PostgreSQL warehouse ($CAREPATH_WAREHOUSE, read by load_settings); None: DuckDB's
+    # warehouse.duckdb in the data folder. Settings made for a scratch folder (`carepath check`)
+    # leave it None, so they never write to the real warehouse.
+    warehouse_url: str | None = field(default=None, repr=False)
 
     @property
     def landing_dir(self) -> Path:
@@ -111,4 +115,5 @@ class Settings:
 
 def load_settings(data_dir: str | Path | None = None) -> Settings:
     chosen = data_dir or os.environ.get("CAREPATH_DATA_DIR") or PROJECT_DIR / "data"
-    return Settings(data_dir=Path(chosen).resolve())
+    return Settings(data_dir=Path(chosen).resolve(),
+                    warehouse_url=os.environ.get("CAREPATH_WAREHOUSE", "").strip() or None)

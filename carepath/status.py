@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import duckdb
 
+from carepath.publish.published_copy import published_copy
 from carepath.settings import Settings
 from carepath.transform.build_record import last_build
-from carepath.warehouse import open_read_only
 
 
 def _last_build(settings: Settings) -> list[str]:
@@ -37,23 +37,24 @@ def _staleness(settings: Settings) -> list[str]:
 
 
 def published_status(settings: Settings) -> tuple[str, bool]:
-    path = settings.published_path
-    if not path.exists():
-        return "\n".join([f"nothing published yet at {path}", *_last_build(settings)]), False
-    with open_read_only(path) as con:
-        published_at = con.execute("select max(published_at) from ops.publication").fetchall()[0][0]
-        files = con.execute("""
-            select count(*) filter (where status in ('loaded', 'rejected')),
-                   count(*) filter (where status = 'rejected'),
-                   count(*) filter (where status in ('duplicate', 'ignored')),
-                   coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0)
-            from ops.loaded_files""").fetchall()[0]
-        marts = con.execute("""
-            select table_name from duckdb_tables()
-            where schema_name = 'marts' order by table_name""").fetchall()
-        counts = {name: con.execute(f"select count(*) from marts.{name}").fetchall()[0][0]
-                  for (name,) in marts}
-    lines = [f"published {published_at:%Y-%m-%d %H:%M:%S %Z} -> {path}",
+    published = published_copy(settings)
+    if not published.exists():
+        return "\n".join([f"nothing published yet at {published}", *_last_build(settings)]), False
+    published_at = published.frame(
+        "select max(published_at) as published_at from publication").published_at.iloc[0]
+    files = published.frame("""
+        select count(case when status in ('loaded', 'rejected') then 1 end) as files,
+               count(case when status = 'rejected' then 1 end) as rejected,
+               count(case when status in ('duplicate', 'ignored') then 1 end) as other,
+               coalesce(sum(rows_loaded), 0) as rows_loaded,
+               coalesce(sum(rows_quarantined), 0) as rows_quarantined
+        from loaded_files""").iloc[0].astype(int).tolist()
+    marts = published.frame(
+        "select table_name from information_schema.tables where table_schema = ? "
+        "order by table_name", [published.marts_schema]).table_name
+    counts = {name: int(published.frame(f"select count(*) as n from {name}").n.iloc[0])
+              for name in marts}
+    lines = [f"published {published_at:%Y-%m-%d %H:%M:%S %Z} -> {published}",
              f"  ledger: {files[0]} files ({files[1]} rejected), {files[2]} other entries "
              f"(duplicates, ignored), {files[3]} rows loaded, {files[4]} quarantined",
              *_staleness(settings), *_last_build(settings),

@@ -13,7 +13,6 @@ calls: `execute(sql, params).fetchall()` with `?` placeholders, explicit `begin 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -59,9 +58,10 @@ class WarehouseLocation:
 
 
 def warehouse_location(settings: Settings) -> WarehouseLocation:
-    """$CAREPATH_WAREHOUSE when it is a PostgreSQL URL; unset, the DuckDB file in the data
-    folder. Anything else is refused rather than guessed at."""
-    url = os.environ.get("CAREPATH_WAREHOUSE", "").strip()
+    """The PostgreSQL warehouse the settings name ($CAREPATH_WAREHOUSE, a postgresql:// URL);
+    without one, the DuckDB file in the data folder. Anything else is refused rather than
+    guessed at."""
+    url = settings.warehouse_url
     if not url:
         return WarehouseLocation(settings.warehouse_path)
     if not url.startswith(POSTGRES_SCHEMES):

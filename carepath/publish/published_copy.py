@@ -28,6 +28,7 @@ class PublishedFile:
     """The DuckDB file a run published."""
 
     path: Path
+    marts_schema = "marts"
 
     def exists(self) -> bool:
         return self.path.exists()
@@ -57,6 +58,7 @@ class PublishedSchemas:
     """The schemas a run published in the PostgreSQL warehouse at `url`."""
 
     url: str
+    marts_schema = POSTGRES_PUBLISHED["marts"]
 
     def _store(self) -> PostgresStore:
         store = PostgresStore(self.url, Path("."))

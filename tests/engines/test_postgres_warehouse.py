@@ -26,6 +26,7 @@ from carepath.pipeline import run_pipeline
 from carepath.publish import reader
 from carepath.publish.published_copy import PublishedFile, PublishedSchemas
 from carepath.settings import load_settings
+from carepath.status import published_status
 from carepath.store import PostgresStore
 
 # Stamped by the clock when a run loaded the rows, so two loads of the same files differ there
@@ -55,6 +56,7 @@ def postgres_run(tmp_path_factory, demo_landing, postgres_server, pipeline_run):
         seconds = time.perf_counter() - started
         assert summary.ok, summary.render()
         again = run_pipeline(settings)
+    assert not settings.warehouse_path.exists() and not settings.published_path.exists()
     return url, settings, summary, again, seconds
 
 
@@ -73,7 +75,9 @@ def test_every_mart_built_on_postgres_equals_duckdbs(pipeline_run, postgres_run,
 
 
 def test_the_published_schemas_hold_the_marts_the_build_made(postgres_run):
-    url, _, _, _, _ = postgres_run
+    url, settings, _, _, _ = postgres_run
+    status, ok = published_status(settings)
+    assert ok and "published_marts" in status and "freshness: up to date" in status
     assert compare_marts(postgres_marts(url, "marts"), postgres_marts(url, "published_marts")) == []
     [(fingerprint, ledger)] = _rows(
         url, "select dbt_fingerprint, ledger_state from published_ops.publication")
@@ -140,15 +144,17 @@ def test_held_and_hostile_rows_end_the_same_on_postgres_as_on_duckdb(tmp_path, p
     deliveries = _write_hostile_deliveries(source)
     outcomes = {}
     for engine in ("duckdb", "postgres"):
-        settings = load_settings(tmp_path / engine)
-        settings.landing_dir.mkdir(parents=True)
         url = create_database(postgres_server, "hostile") if engine == "postgres" else None
         if url:
             monkeypatch.setenv("CAREPATH_WAREHOUSE", url)
+        settings = load_settings(tmp_path / engine)
+        settings.landing_dir.mkdir(parents=True)
         for delivery in deliveries:  # the sessions first: held until the referral arrives
             (settings.landing_dir / delivery).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source / delivery, settings.landing_dir / delivery)
             load_new_files(settings, create_key=True)
+        # The PostgreSQL run wrote no DuckDB warehouse: it really ran there.
+        assert settings.warehouse_path.exists() == (url is None)
         outcomes[engine] = {
             table: MartRows(("row",), _warehouse_rows(url, settings, sql))
             for table, sql in {
@@ -176,6 +182,7 @@ def test_a_batch_that_fails_midway_leaves_postgres_as_it_was(data_dir, postgres_
                                                               monkeypatch):
     url = create_database(postgres_server, "midway")
     monkeypatch.setenv("CAREPATH_WAREHOUSE", url)
+    data_dir = load_settings(data_dir.data_dir)
     write_rows(data_dir.landing_dir, "ASH", "referrals", "ASH_referrals_1.csv",
                [{}, {"referral_id": "T-R2", "priority": "asap"}])
     real_insert = PostgresStore.insert_selected

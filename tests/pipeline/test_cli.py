@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 
+import duckdb
 from support.extract_files import write_rows
 from support.paths import BIN
 
@@ -46,6 +47,18 @@ def test_generate_run_status_and_an_idempotent_rerun(tmp_path):
     assert "freshness: up to date with the warehouse" in status.stdout
     assert "marts.fct_referral_latency:" in status.stdout
 
+    # The landed tables as Parquet, for Spark: every row the warehouse holds, table by table.
+    exported = _carepath("export-parquet", "--to", str(tmp_path / "parquet"),
+                         "--data-dir", str(data))
+    assert exported.returncode == 0, exported.stderr
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        for schema, table in (("raw", "referrals"), ("raw", "sessions"), ("raw", "outcomes"),
+                              ("ops", "loaded_files"), ("ops", "quarantine")):
+            [(rows,)] = con.execute(f"select count(*) from {schema}.{table}").fetchall()
+            [(written,)] = con.execute("select count(*) from read_parquet(?)", [
+                str(tmp_path / "parquet" / schema / f"{table}.parquet")]).fetchall()
+            assert written == rows and f"{schema}.{table}: {rows:,} rows" in exported.stdout
+
 
 def test_generate_refuses_more_sites_than_the_roster(tmp_path):
     result = _carepath("generate", "--out", str(tmp_path), "--sites", "9")
@@ -80,7 +93,9 @@ def test_check_reports_a_site_s_files_and_writes_nothing(tmp_path):
     rejected = write_rows(files, "ASH", "outcomes", "ASH_outcomes_2026-03.csv",
                           [{"measure_id": "M1"}], columns=["measure_id", "Patient Name"])
     data = tmp_path / "data"
-    env = {**_env_with_key(), "CAREPATH_DATA_DIR": str(data)}
+    # A warehouse no check may touch: nothing listens there, so a check that tried would fail.
+    env = {**_env_with_key(), "CAREPATH_DATA_DIR": str(data),
+           "CAREPATH_WAREHOUSE": "postgresql://nobody@127.0.0.1:1/nowhere"}
 
     clean = _carepath("check", "--site", "ASH", str(good), env=env)
     assert clean.returncode == 0, clean.stdout + clean.stderr
