@@ -99,7 +99,7 @@ class PostgresStore:
 
     dialect = "postgres"
 
-    def __init__(self, url: str, scratch_dir: Path):
+    def __init__(self, url: str, scratch_dir: Path | None = None):
         import psycopg
 
         self._psycopg = psycopg
@@ -142,6 +142,10 @@ class PostgresStore:
             batch.unlink(missing_ok=True)
 
     def scratch_file(self, name: str) -> Path:
+        """A file for rows on their way between the engines (a store that only reads has
+        no scratch folder)."""
+        if self._scratch_dir is None:
+            raise RuntimeError("this PostgreSQL store was opened without a scratch folder")
         self._scratch_dir.mkdir(parents=True, exist_ok=True)
         return self._scratch_dir / name
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
-from components import published_path
+from components import published_path, published_ready
 from filters import sidebar
 from sign_in import keep_signed_in, sign_in_page, sign_out_button, signed_in_user
 
@@ -36,6 +36,6 @@ if user is None:
 keep_signed_in()
 sign_out_button(user)
 # The filters are the entrypoint's widgets, so every page shares them (and the URL keeps them).
-if published_path().exists():
+if published_ready(published_path()):
     sidebar(published_path(), user)
 navigation.run()

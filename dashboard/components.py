@@ -23,10 +23,21 @@ def published_path() -> Published:
     return published_copy(load_settings())
 
 
+def published_ready(published: Published) -> bool:
+    """Whether the copy is there; a warehouse that cannot be reached is said so on the page,
+    which ends there."""
+    try:
+        return published.exists()
+    except store_errors() as problem:
+        st.error(f"The warehouse holding the published marts cannot be reached ({published}).")
+        st.caption(f"{type(problem).__name__}: {str(problem).splitlines()[0]}")
+        st.stop()
+
+
 def published_or_stop() -> Published:
     """The published copy; when there is none yet, say what to do and end the page here."""
     published = published_path()
-    if not published.exists():
+    if not published_ready(published):
         st.warning("No published marts yet. Run the pipeline (`make demo` or `carepath run`).")
         st.stop()
     return published

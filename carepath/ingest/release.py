@@ -28,12 +28,11 @@ REFERRAL_COLUMNS = (("site_code", "VARCHAR"), ("referral_id", "VARCHAR"),
 def release_held_rows(store: Store) -> int:
     """Release every held row whose referral is now known; returns how many reached raw.
     One transaction."""
-    release = _release_postgres if isinstance(store, PostgresStore) else _release_duckdb
     released = 0
     store.execute("begin transaction")
     try:
         for extract in HOLDING_EXTRACTS:
-            released += release(store, extract)
+            released += _release(store, extract)
         store.execute("commit")
     except BaseException:
         store.execute("rollback")
@@ -63,13 +62,80 @@ def expose_referrals(store: Store, stage: duckdb.DuckDBPyConnection) -> None:
         copied.unlink(missing_ok=True)
 
 
-# The held rows whose referral is now in raw. A key is read from the row's JSON copy as the
-# JSON string literal after its name (in DuckDB's to_json text a quote inside a value is always
-# escaped, so `"referral_id":"` only begins the key's own value), then unescaped as JSON unless
-# it holds an escaped NUL: PostgreSQL's JSON functions refuse any document holding one, and text
-# cannot hold one (such a key could match no referral anyway).
+def _release(store: Store, extract: str) -> int:
+    columns = [*LINEAGE, *canonical_columns(extract)]
+    names = ", ".join(name for name, _ in columns)
+    # The known_referral reasons that no longer hold: their referral is in raw now. The held
+    # row is read back from its JSON copy, with the types of the raw table it goes to.
+    if isinstance(store, PostgresStore):
+        store.execute(_RESOLVED_ON_POSTGRES, [extract, KNOWN_REFERRAL_RULE])
+        held_columns = ", ".join(f"held.{name}" for name, _ in columns)
+        insert = f"""
+            insert into raw.{extract} ({names}, _loaded_at)
+            select {held_columns}, localtimestamp
+            from releasable as r
+            cross join lateral json_populate_record(null::raw.{extract}, r.row_json::json)
+                as held"""
+    else:
+        struct = "{" + ", ".join(f'"{name}": "{kind}"' for name, kind in columns) + "}"
+        store.execute(_RESOLVED_ON_DUCKDB.replace("{struct}", struct),
+                      [extract, KNOWN_REFERRAL_RULE])
+        insert = f"""
+            insert into raw.{extract} ({names}, _loaded_at)
+            select unnest(json_transform(row_json, '{struct}')), localtimestamp
+            from releasable"""
+    store.execute("""
+        update ops.quarantine as q
+        set released_at = localtimestamp, released_with_delivery_id = r.referral_delivery
+        from resolved as r
+        where q.delivery_id = r.delivery_id and q.line_number = r.line_number
+          and q.rule = ? and q.released_at is null""", [KNOWN_REFERRAL_RULE])
+    # Rows no other reason holds go to raw.
+    store.execute("""
+        create temp table releasable as
+        select r.* from resolved as r
+        where not exists (
+            select 1 from ops.quarantine as q
+            where q.delivery_id = r.delivery_id and q.line_number = r.line_number
+              and q.released_at is null)""")
+    count = store.execute("select count(*) from releasable").fetchall()[0][0]
+    if count:
+        store.execute(insert)
+        store.execute("""
+            update ops.loaded_files as f
+            set rows_loaded = f.rows_loaded + r.n,
+                rows_quarantined = f.rows_quarantined - r.n,
+                rows_released = f.rows_released + r.n
+            from (select delivery_id, count(*) as n from releasable group by delivery_id) as r
+            where f.delivery_id = r.delivery_id""")
+    store.execute("drop table releasable")
+    store.execute("drop table resolved")
+    return count
+
+
+_RESOLVED_ON_DUCKDB = """
+    create temp table resolved as
+    with held as (
+        select delivery_id, line_number, row_json,
+               json_transform(row_json, '{struct}') as held_row
+        from ops.quarantine
+        where extract = ? and rule = ? and released_at is null
+    )
+
+    select h.delivery_id, h.line_number, h.row_json, min(r._delivery_id) as referral_delivery
+    from held as h
+    inner join raw.referrals as r
+        on r.site_code = h.held_row.site_code and r.referral_id = h.held_row.referral_id
+    group by h.delivery_id, h.line_number, h.row_json"""
+
+# The same on PostgreSQL. A key is read from the row's JSON copy as the JSON string literal
+# after its name (in DuckDB's to_json text a quote inside a value is always escaped, so
+# `"referral_id":"` only begins the key's own value), then unescaped as JSON unless it holds an
+# escaped NUL: PostgreSQL's JSON functions refuse any document holding one, and text cannot hold
+# one (such a key could match no referral anyway; a row with a NUL anywhere failed the
+# control-character rule too, which keeps it from raw).
 _RESOLVED_ON_POSTGRES = r"""
-    create temp table resolved on commit drop as
+    create temp table resolved as
     with held as (
         select delivery_id, line_number, row_json,
                substring(row_json from '"site_code":("([^"\\]|\\.)*")') as site_literal,
@@ -92,95 +158,3 @@ _RESOLVED_ON_POSTGRES = r"""
     inner join raw.referrals as r
         on r.site_code = h.site_code and r.referral_id = h.referral_id
     group by h.delivery_id, h.line_number, h.row_json"""
-
-
-def _release_postgres(store: PostgresStore, extract: str) -> int:
-    """_release_duckdb in PostgreSQL's SQL: the held row is read back from its JSON copy with
-    the types of the raw table it goes to. PostgreSQL text cannot hold a NUL, so a key holding
-    an escaped one is not read as text (it could match no referral anyway); a row with one
-    anywhere failed the control-character rule too, which keeps it from raw."""
-    names = ", ".join(name for name, _ in [*LINEAGE, *canonical_columns(extract)])
-    store.execute(_RESOLVED_ON_POSTGRES, [extract, KNOWN_REFERRAL_RULE])
-    store.execute("""
-        update ops.quarantine as q
-        set released_at = localtimestamp, released_with_delivery_id = r.referral_delivery
-        from resolved as r
-        where q.delivery_id = r.delivery_id and q.line_number = r.line_number
-          and q.rule = ? and q.released_at is null""", [KNOWN_REFERRAL_RULE])
-    store.execute("""
-        create temp table releasable on commit drop as
-        select r.* from resolved as r
-        where not exists (
-            select 1 from ops.quarantine as q
-            where q.delivery_id = r.delivery_id and q.line_number = r.line_number
-              and q.released_at is null)""")
-    count = store.execute("select count(*) from releasable").fetchall()[0][0]
-    if count:
-        store.execute(f"""
-            insert into raw.{extract} ({names}, _loaded_at)
-            select {', '.join(f'held.{n}' for n in names.split(', '))}, localtimestamp
-            from releasable as r
-            cross join lateral json_populate_record(null::raw.{extract}, r.row_json::json)
-                as held""")
-        store.execute("""
-            update ops.loaded_files as f
-            set rows_loaded = f.rows_loaded + r.n,
-                rows_quarantined = f.rows_quarantined - r.n,
-                rows_released = f.rows_released + r.n
-            from (select delivery_id, count(*) as n from releasable group by delivery_id) as r
-            where f.delivery_id = r.delivery_id""")
-    store.execute("drop table releasable")
-    store.execute("drop table resolved")
-    return count
-
-
-def _release_duckdb(con: DuckDBStore, extract: str) -> int:
-    columns = [*LINEAGE, *canonical_columns(extract)]
-    struct = "{" + ", ".join(f'"{name}": "{kind}"' for name, kind in columns) + "}"
-    names = ", ".join(name for name, _ in columns)
-    # The known_referral reasons that no longer hold: their referral is in raw now.
-    con.execute(f"""
-        create or replace temp table resolved as
-        with held as (
-            select delivery_id, line_number, json_transform(row_json, '{struct}') as held_row
-            from ops.quarantine
-            where extract = ? and rule = ? and released_at is null
-        )
-
-        select h.delivery_id, h.line_number, h.held_row,
-               min(r._delivery_id) as referral_delivery
-        from held as h
-        inner join raw.referrals as r
-            on r.site_code = h.held_row.site_code and r.referral_id = h.held_row.referral_id
-        group by h.delivery_id, h.line_number, h.held_row""", [extract, KNOWN_REFERRAL_RULE])
-    if not con.execute("select count(*) from resolved").fetchall()[0][0]:
-        return 0
-    con.execute("""
-        update ops.quarantine as q
-        set released_at = current_timestamp, released_with_delivery_id = r.referral_delivery
-        from resolved as r
-        where q.delivery_id = r.delivery_id and q.line_number = r.line_number
-          and q.rule = ? and q.released_at is null""", [KNOWN_REFERRAL_RULE])
-    # Rows no other reason holds go to raw.
-    con.execute("""
-        create or replace temp table releasable as
-        select r.* from resolved as r
-        where not exists (
-            select 1 from ops.quarantine as q
-            where q.delivery_id = r.delivery_id and q.line_number = r.line_number
-              and q.released_at is null)""")
-    count = con.execute("select count(*) from releasable").fetchall()[0][0]
-    if count:
-        con.execute(f"""
-            insert into raw.{extract} ({names}, _loaded_at)
-            select unnest(held_row), current_timestamp from releasable""")
-        con.execute("""
-            update ops.loaded_files as f
-            set rows_loaded = f.rows_loaded + r.n,
-                rows_quarantined = f.rows_quarantined - r.n,
-                rows_released = f.rows_released + r.n
-            from (select delivery_id, count(*) as n from releasable group by delivery_id) as r
-            where f.delivery_id = r.delivery_id""")
-    con.execute("drop table releasable")
-    con.execute("drop table resolved")
-    return count

@@ -194,6 +194,16 @@ def test_without_published_marts_the_page_says_what_to_do(tmp_path, monkeypatch)
     assert "Run the pipeline" in at.warning[0].value
 
 
+def test_a_postgresql_warehouse_out_of_reach_gets_a_message_not_a_traceback(tmp_path,
+                                                                           monkeypatch):
+    monkeypatch.setenv("CAREPATH_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CAREPATH_WAREHOUSE", "postgresql://nobody@127.0.0.1:1/nowhere")
+    at = _signed_in()
+    assert not at.exception
+    assert "cannot be reached" in at.error[0].value
+    assert "postgresql://nobody@127.0.0.1:1/nowhere" in at.error[0].value
+
+
 @pytest.mark.parametrize("damage", ["garbage", "older_release"])
 def test_a_damaged_or_outdated_published_copy_gets_a_message_not_a_traceback(
         pipeline_run, tmp_path, monkeypatch, damage):
