@@ -102,7 +102,6 @@ class PostgresStore:
     def __init__(self, url: str, scratch_dir: Path | None = None):
         import psycopg
 
-        self._psycopg = psycopg
         self.con = psycopg.connect(url, autocommit=True)
         self._scratch_dir = scratch_dir
         encoding = self.con.execute("show server_encoding").fetchone()[0]
