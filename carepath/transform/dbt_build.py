@@ -102,7 +102,7 @@ def run_dbt(settings: Settings, *args: str, echo: bool = True) -> DbtReport:
 
 def _run_dbt_process(settings: Settings, executable: str, target_name: str,
                      variables: dict[str, str], args: tuple[str, ...], echo: bool,
-                     data_subdir: str = "dbt") -> DbtReport:
+                     data_subdir: str = "dbt", cwd: Path | None = None) -> DbtReport:
     target = settings.data_dir / data_subdir / "target"
     project = str(settings.dbt_project_dir)
     argv = [executable, *args, "--target", target_name, "--project-dir", project,
@@ -112,7 +112,7 @@ def _run_dbt_process(settings: Settings, executable: str, target_name: str,
     (target / "run_results.json").unlink(missing_ok=True)
     # The dbt child needs the warehouse, not the pseudonymisation key.
     env.pop("CAREPATH_PSEUDONYM_KEY", None)
-    proc = subprocess.run(argv, env=env, capture_output=True, text=True,
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, cwd=cwd,
                           preexec_fn=_die_with_parent if sys.platform == "linux" else None)
     if echo:
         sys.stdout.write(proc.stdout)
@@ -160,6 +160,8 @@ def build_marts_on_spark(settings: Settings, parquet_dir: Path, spark_dir: Path,
                                 "environment (or set CAREPATH_SPARK_DBT to a dbt with dbt-spark)")
     variables = {"CAREPATH_PARQUET_DIR": str(parquet_dir.resolve()),
                  "CAREPATH_SPARK_DIR": str(spark_dir.resolve())}
+    # Run in the Spark folder: Spark writes its catalogue's log (derby.log) where it runs.
+    spark_dir.mkdir(parents=True, exist_ok=True)
     return _run_dbt_process(settings, str(executable), "spark", variables,
                             ("build", "--exclude-resource-type", "unit_test"), echo,
-                            data_subdir="dbt-spark")
+                            data_subdir="dbt-spark", cwd=spark_dir)

@@ -7,6 +7,7 @@ import time
 
 import duckdb
 from support.mart_parity import MartRows, compare_marts
+from support.paths import ROOT
 from support.warehouse_marts import duckdb_marts
 
 from carepath.publish.parquet_export import LANDED_TABLES, export_parquet
@@ -48,3 +49,5 @@ def test_every_mart_built_on_spark_equals_duckdbs(pipeline_run, tmp_path, record
     expected = duckdb_marts(settings.warehouse_path)
     assert len(expected) >= 20
     assert compare_marts(expected, spark_marts(spark_dir)) == []
+    # Spark's own files stay in its folder, none in the checkout.
+    assert (spark_dir / "derby.log").exists() and not (ROOT / "derby.log").exists()
