@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,13 @@ def warehouse_location(settings: Settings) -> WarehouseLocation:
     return WarehouseLocation(settings.warehouse_path, url)
 
 
+@cache
+def _local_time_zone() -> str:
+    """The time zone DuckDB takes for local time on this machine (asked once per process)."""
+    with duckdb.connect() as clock:
+        return clock.execute("select current_setting('TimeZone')").fetchall()[0][0]
+
+
 class DuckDBStore:
     """The DuckDB warehouse file: staging and store are one connection."""
 
@@ -111,9 +119,7 @@ class PostgresStore:
                 f"the PostgreSQL database's encoding is {encoding}; carepath needs UTF8 "
                 "(create it with ENCODING 'UTF8')")
         # Times without a zone (arrival, load) are the machine's wall clock, as in DuckDB.
-        with duckdb.connect() as clock:
-            local_zone = clock.execute("select current_setting('TimeZone')").fetchall()[0][0]
-        self.con.execute("select set_config('TimeZone', %s, false)", [local_zone])
+        self.con.execute("select set_config('TimeZone', %s, false)", [_local_time_zone()])
 
     def execute(self, sql: str, params: Sequence[Any] | None = None):
         if not params:
