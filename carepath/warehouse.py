@@ -15,11 +15,12 @@ SQL_TYPES = {"string": "VARCHAR", "code": "VARCHAR", "timestamp": "TIMESTAMP",
              "number": "DOUBLE PRECISION", "integer": "INTEGER"}
 
 # Lineage columns every raw row carries, so any mart figure can be traced to a file and line.
-# `_delivery_order_key` sorts the deliveries of a site by the delivery's own date, so that
-# "newest delivery wins" does not depend on the order files happened to arrive in
-# (see carepath.ingest.ledger.delivery_order_key).
+# The delivery's own date, period, version and arrival place it among the site's deliveries,
+# so that "newest delivery wins" does not depend on the order files happened to arrive in
+# (carepath.ingest.delivery_order).
 LINEAGE = (("_delivery_id", "BIGINT"), ("_source_file", "VARCHAR"), ("_line_number", "BIGINT"),
-           ("_delivery_order_key", "VARCHAR"))
+           ("_delivered_on", "DATE"), ("_data_period", "VARCHAR"),
+           ("_delivery_version", "INTEGER"), ("_arrived_at", "TIMESTAMP"))
 
 
 def canonical_columns(extract: str) -> list[tuple[str, str]]:
@@ -73,9 +74,9 @@ DDL = [
         file_mtime_ns BIGINT,
         file_modified_at TIMESTAMP,       -- arrival: the file's modification time as it landed
         delivered_at TIMESTAMP,           -- the delivery's own date (file name, else arrival)
+        delivered_on DATE,                -- the delivery date the file name carries, if any
         data_period VARCHAR,              -- YYYY-MM the file says it covers, when it says
-        delivery_version INTEGER,
-        delivery_order_key VARCHAR,
+        delivery_version INTEGER,         -- the version the file name carries, if any
         mapping_sha256 VARCHAR,           -- the site's mapping file as it was judged under
         loaded_at TIMESTAMP not null
     )""",
@@ -142,7 +143,8 @@ def ensure_schema(store) -> None:
         store.execute(statement)
     have = _columns(store, "ops", "loaded_files")
     raw_have = _columns(store, "raw", "referrals")
-    if "delivery_order_key" not in have or "_delivery_order_key" not in raw_have:
+    if "delivered_on" not in have or "_delivery_version" not in raw_have:
         raise OutdatedWarehouse(
-            "the warehouse was written by an earlier carepath (its ledger has no delivery "
-            "order); move it aside and run again: every landed file is loaded anew")
+            "the warehouse was written by an earlier carepath (its rows do not carry the "
+            "typed delivery order); move it aside and run again: every landed file is loaded "
+            "anew")

@@ -44,18 +44,6 @@ class Recorded:
     mapping_sha256: str | None
 
 
-def delivery_order_key(facts: NameFacts, arrived_at: datetime, relative: str) -> str:
-    """A string that sorts a site's deliveries oldest to newest: by the delivery date the file
-    name carries, then the period it covers, then its version, then its arrival time, then its
-    path (byte order). Absent parts sort first, so a file that says nothing about itself is
-    ordered by its arrival. The same files give the same order whatever order they arrived in."""
-    delivered = facts.delivered_on.isoformat() if facts.delivered_on else ""
-    period = facts.period or ""
-    version = f"{facts.version:09d}" if facts.version is not None else ""
-    return "|".join([delivered, period, version, arrived_at.isoformat(timespec="microseconds"),
-                     relative])
-
-
 class Ledger:
     """The ledger as a run sees it. `store` is the warehouse (carepath.store): its SQL here is
     read the same way by DuckDB and PostgreSQL."""
@@ -107,21 +95,20 @@ class Ledger:
 
     def record(self, delivery_id: int, entry: LandingEntry, outcome: FileOutcome,
                sha: str | None = None, mapping_sha256: str | None = None,
-               facts: NameFacts | None = None, delivered_at: datetime | None = None,
-               order_key: str | None = None) -> None:
+               facts: NameFacts | None = None, delivered_at: datetime | None = None) -> None:
         arrived = (datetime.fromtimestamp(entry.mtime_ns / 1e9)
                    if entry.mtime_ns is not None else None)
         self._con.execute(
             "insert into ops.loaded_files (delivery_id, file_sha256, source_file, site_code, "
             "extract, status, reason, rows_in_file, rows_loaded, rows_quarantined, file_size, "
-            "file_mtime_ns, file_modified_at, delivered_at, data_period, delivery_version, "
-            "delivery_order_key, mapping_sha256, loaded_at) "
+            "file_mtime_ns, file_modified_at, delivered_at, delivered_on, data_period, "
+            "delivery_version, mapping_sha256, loaded_at) "
             "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
             [delivery_id, sha, outcome.source_file, outcome.site_code, outcome.extract,
              outcome.status, outcome.reason, outcome.rows_in_file, outcome.rows_loaded,
              outcome.rows_quarantined, entry.size, entry.mtime_ns, arrived, delivered_at,
-             facts.period if facts else None, facts.version if facts else None, order_key,
-             mapping_sha256])
+             facts.delivered_on if facts else None, facts.period if facts else None,
+             facts.version if facts else None, mapping_sha256])
         self._by_path[entry.relative] = Recorded(delivery_id, sha, outcome.status, entry.size,
                                                  entry.mtime_ns, mapping_sha256)
 

@@ -29,9 +29,10 @@ import duckdb
 
 from carepath.contract import EXTRACTS
 from carepath.ingest import pseudonym
+from carepath.ingest.delivery_order import DeliveryOrder
 from carepath.ingest.discover import LandingEntry, file_sha256, scan_landing
 from carepath.ingest.identifier_headers import load_identifier_headers
-from carepath.ingest.ledger import FileOutcome, Ledger, delivery_order_key, landed_site_and_extract
+from carepath.ingest.ledger import FileOutcome, Ledger, landed_site_and_extract
 from carepath.ingest.mapping import NameFacts, SiteMapping, SiteMappings, load_site_mappings
 from carepath.ingest.records import rows_in_unloadable_file
 from carepath.ingest.release import expose_referrals, release_held_rows
@@ -176,7 +177,7 @@ def _judge_entry(run: _Run, entry: LandingEntry) -> _Candidate | None:
     delivery_id = run.ledger.take_id()
     delivery = Delivery(delivery_id, entry.relative, site, extract,
                         run.read_link(delivery_id, entry), delivered_at,
-                        delivery_order_key(facts, arrived, entry.relative))
+                        DeliveryOrder.of(facts, arrived, entry.relative))
     run.ledger.note_loaded(sha, entry.relative)  # the same bytes twice in one run load once
     return _Candidate(entry, sha, mapping, mapping_sha, delivery, facts)
 
@@ -195,8 +196,7 @@ def _placement_problem(run: _Run, site: str | None, extract: str | None,
 def _ledger_facts(candidate: _Candidate) -> dict:
     delivery = candidate.delivery
     return {"sha": candidate.sha, "mapping_sha256": candidate.mapping_sha256,
-            "facts": candidate.name_facts, "delivered_at": delivery.delivered_at,
-            "order_key": delivery.order_key}
+            "facts": candidate.name_facts, "delivered_at": delivery.delivered_at}
 
 
 def _reject_candidate(run: _Run, candidate: _Candidate, problem: str) -> None:

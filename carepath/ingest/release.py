@@ -21,8 +21,8 @@ KNOWN_REFERRAL_RULE = "unexpected_rows_expectation(known_referral)"
 HOLDING_EXTRACTS = ("sessions", "outcomes")
 # What the gate's rules read of the referrals already loaded (expectations/*.json).
 REFERRAL_COLUMNS = (("site_code", "VARCHAR"), ("referral_id", "VARCHAR"),
-                    ("received_at", "TIMESTAMP"), ("_delivery_order_key", "VARCHAR"),
-                    ("_line_number", "BIGINT"))
+                    ("received_at", "TIMESTAMP"),
+                    *(c for c in LINEAGE if c[0] != "_delivery_id"))
 
 
 def release_held_rows(store: Store) -> int:

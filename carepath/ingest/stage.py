@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
 from carepath.contract import CODE_SETS, COLUMNS
+from carepath.ingest.delivery_order import DeliveryOrder
 from carepath.ingest.identifier_headers import IdentifierHeaders
 from carepath.ingest.identifier_values import identifier_kind_sql, mask
 from carepath.ingest.mapping import SiteMapping
@@ -43,11 +44,19 @@ class Delivery:
     extract: str
     read_path: Path  # a link with a plain name: the reader never sees the site's file name
     delivered_at: datetime  # the delivery's own date: the plausible window ends after it
-    order_key: str  # sorts this delivery among the site's others (newest wins)
+    order: DeliveryOrder  # places this delivery among the site's others (newest wins)
 
 
 def _sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _sql_str_or_null(text: str | None) -> str:
+    return "cast(null as varchar)" if text is None else _sql_str(text)
+
+
+def _sql_date(day: date | None) -> str:
+    return "cast(null as date)" if day is None else f"DATE '{day.isoformat()}'"
 
 
 def _ident(name: str) -> str:
@@ -199,7 +208,8 @@ def stage_select(deliveries: list[Delivery], mapping: SiteMapping, header: list[
     rows_before = rows_before or [0] * len(deliveries)
     files = ", ".join(
         f"({_sql_str(str(d.read_path))}, {d.delivery_id}, {_sql_str(d.relative)}, "
-        f"{_sql_str(d.order_key)}, "
+        f"{_sql_date(d.order.delivered_on)}, {_sql_str_or_null(d.order.data_period)}, "
+        f"{d.order.version}, TIMESTAMP {_sql_str(d.order.arrived_at.isoformat(sep=' '))}, "
         f"TIMESTAMP {_sql_str((d.delivered_at + future_tolerance).isoformat(sep=' '))}, {before})"
         for d, before in zip(deliveries, rows_before, strict=True))
     # Column order must match stage_columns(): lineage, canonical, then the gate's helpers.
@@ -207,8 +217,8 @@ def stage_select(deliveries: list[Delivery], mapping: SiteMapping, header: list[
     # k + rows_before; in a file whose rows are one line each it starts on line
     # k + 1 + skip_lines (check_row_count() renumbers a file whose values hold line breaks).
     return f"""
-        with files (read_path, delivery_id, relative, order_key, latest_plausible_at,
-                    rows_before) as (
+        with files (read_path, delivery_id, relative, delivered_on, data_period,
+                    delivery_version, arrived_at, latest_plausible_at, rows_before) as (
             values {files}
         ),
 
@@ -221,7 +231,8 @@ def stage_select(deliveries: list[Delivery], mapping: SiteMapping, header: list[
         )
 
         select f.delivery_id, f.relative, s._position - f.rows_before + 1 + {mapping.skip_lines},
-               f.order_key, {', '.join(selects)}, {parse_failures},
+               f.delivered_on, f.data_period, f.delivery_version, f.arrived_at,
+               {', '.join(selects)}, {parse_failures},
                {_sql_str(deliveries[0].site_code)},
                TIMESTAMP {_sql_str(earliest.isoformat(sep=' '))}, f.latest_plausible_at
         from screened as s

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from carepath.ingest.delivery_order import NEWEST_FIRST
 from carepath.settings import Settings
 from carepath.store import Store, open_store_read_only, store_errors
 
@@ -55,7 +56,7 @@ def _trace(con: Store, row: dict) -> FailingRecord | None:
             where, params = where + " and site_code = ?", params + [site]
         found = con.execute(
             f"select site_code, _source_file, _line_number from raw.{extract} where {where} "
-            "order by _delivery_order_key desc, _line_number desc limit 1", params).fetchall()
+            f"order by {NEWEST_FIRST}, _line_number desc limit 1", params).fetchall()
         if found:
             return FailingRecord(found[0][0], f"{key}={row[key]}", found[0][1], found[0][2])
         return FailingRecord(site, f"{key}={row[key]}")

@@ -79,6 +79,22 @@ def test_the_newest_delivery_wins_by_its_version_not_by_arrival(data_dir):
     assert _current_first_seen(data_dir) == "2026-03-21 09:00:00"
 
 
+def test_a_v2_resend_replaces_its_unversioned_original_whatever_arrived_last(data_dir):
+    # The original triaged R08 on 08-12; the resend corrects it to 08-09 and lands first.
+    received = {"referral_id": "R08", "received_at": "2025-08-06T09:00:00",
+                "referred_at": "2025-08-05T09:00:00", "first_offered_at": "",
+                "first_seen_at": ""}
+    resend = write_rows(data_dir.landing_dir, "ASH", "referrals", "ASH_referrals_2025-08_v2.csv",
+                        [{**received, "triaged_at": "2025-08-09T10:00:00"}])
+    original = write_rows(data_dir.landing_dir, "ASH", "referrals", "ASH_referrals_2025-08.csv",
+                          [{**received, "triaged_at": "2025-08-12T10:00:00"}])
+    _stamp(resend, 1)
+    _stamp(original, 2)
+    assert run_pipeline(data_dir).ok
+    assert _rows(data_dir.published_path, "select days_receipt_to_triage "
+                 "from marts.fct_referral_latency where referral_id = 'R08'") == [(3,)]
+
+
 def test_a_corrected_file_beside_the_original_wins_by_arrival_not_by_name(data_dir):
     # "03 corrected.csv" sorts before "03.csv" by name; it arrived later, so it is current.
     original = write_rows(data_dir.landing_dir, "ASH", "referrals", "03.csv",
@@ -105,9 +121,9 @@ def test_a_row_that_slips_past_the_gate_is_named_and_the_last_publication_stays(
     # through): seen before it was received, so a dbt test on the latency mart fails.
     con = duckdb.connect(str(data_dir.warehouse_path))
     con.execute("""insert into raw.referrals (_delivery_id, _source_file, _line_number,
-                       _delivery_order_key, referral_id, patient_key, site_code, priority,
+                       _delivery_version, referral_id, patient_key, site_code, priority,
                        referred_at, received_at, first_seen_at, _loaded_at)
-                   values (99, 'ASH/referrals/slipped.csv', 7, 'z', 'SLIPPED', 'p', 'ASH',
+                   values (99, 'ASH/referrals/slipped.csv', 7, 1, 'SLIPPED', 'p', 'ASH',
                            'routine', timestamp '2026-03-01', timestamp '2026-03-10',
                            timestamp '2026-03-05', current_timestamp)""")
     con.execute("insert into ops.loaded_files (delivery_id, source_file, status, rows_in_file, "

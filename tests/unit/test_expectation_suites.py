@@ -9,6 +9,7 @@ import pytest
 from support.paths import ROOT
 
 from carepath.contract import CODE_SETS, COLUMNS, EXTRACTS
+from carepath.ingest.delivery_order import NEWEST_FIRST
 from carepath.validate.gate import ValidationGate
 from carepath.warehouse import ensure_schema, ensure_stage_schema, stage_columns
 
@@ -66,18 +67,29 @@ def test_every_instrument_has_a_plausible_range():
     assert ranged == set(CODE_SETS["instrument"])
 
 
+def test_the_referral_a_session_is_judged_against_is_the_newest_delivery_s():
+    """The attended-before-received rule reads a referral's current version in the loader's
+    own delivery order, the one dbt's staging keeps too."""
+    queries = [e["kwargs"].get("unexpected_rows_query", "")
+               for e in _suite("sessions")["expectations"]]
+    ordered = [q for q in queries if "row_number() over" in q and "raw.referrals" in q]
+    assert ordered and all(f"order by {NEWEST_FIRST}, _line_number desc" in q for q in ordered)
+
+
 def _stage_sessions(con, rows: list[tuple[int, str, int | None]]) -> None:
     """Stage sessions rows (line, status, delivered minutes) of one good referral."""
     ensure_schema(con)
     ensure_stage_schema(con)
     con.execute("delete from raw.referrals")
     con.execute("insert into raw.referrals (_delivery_id, _source_file, _line_number, "
-                "_delivery_order_key, site_code, referral_id, received_at) "
-                "values (1, 'r.csv', 2, 'k', 'ASH', 'R1', timestamp '2026-01-02 09:00')")
+                "_delivery_version, _arrived_at, site_code, referral_id, received_at) "
+                "values (1, 'r.csv', 2, 1, timestamp '2026-01-03', 'ASH', 'R1', "
+                "timestamp '2026-01-02 09:00')")
     cols = ", ".join(f"{n} {t}" for n, t in stage_columns("sessions"))
     con.execute(f"create or replace table stage.sessions ({cols})")
     con.executemany(
-        "insert into stage.sessions values (1, 'f.csv', ?, 'k', 'S' || ?, 'R1', 'p', 'ASH', "
+        "insert into stage.sessions values (1, 'f.csv', ?, NULL, NULL, 1, "
+        "timestamp '2026-01-06', 'S' || ?, 'R1', 'p', 'ASH', "
         "'treatment', timestamp '2026-01-05 10:00', ?, ?, 'in_person', 'physiotherapist', "
         "NULL, 'ASH', timestamp '2000-01-01', timestamp '2026-02-01')",
         [(line, line, status, minutes) for line, status, minutes in rows])
