@@ -99,6 +99,20 @@ def withheld_note(frame: pd.DataFrame, shown: pd.DataFrame, what: str) -> None:
                    "(disclosure control).")
 
 
+def access_targets_note(published: Published) -> None:
+    """State the access targets the page's figures are judged against (dim_access_targets, the
+    service's own seed): a share within target means nothing without its target."""
+    targets = read(published, reader.access_targets)
+    if targets.empty:
+        return
+    parts = [f"{t.priority}"
+             + ("" if t.target_service == "all" else f" ({t.target_service.replace('_', ' ')})")
+             + f": first attended within {t.first_attended_target_days:.0f} days of receipt, "
+             f"triaged within {t.triage_target_working_days:.0f} working days"
+             for t in targets.itertuples()]
+    st.caption("Access targets judged against: " + "; ".join(parts) + ".")
+
+
 def percent(value: float | None) -> str:
     return "n/a" if value is None or pd.isna(value) else f"{100 * value:.1f}%"
 

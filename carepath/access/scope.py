@@ -15,7 +15,8 @@ import pandas as pd
 from carepath.access.users import User
 
 # Reader queries (carepath.publish.reader) whose answers belong to no site.
-SITE_FREE_QUERIES = frozenset({"published_at", "filter_options", "indicators"})
+SITE_FREE_QUERIES = frozenset({"published_at", "filter_options", "indicators",
+                               "access_targets"})
 
 
 class NotVisible(PermissionError):

@@ -415,3 +415,11 @@ def funnel(published: Published, indicator_id: str) -> pd.DataFrame:
 def indicators(published: Published) -> pd.DataFrame:
     """dim_qi_indicators, in display order."""
     return _select(published, "select * from dim_qi_indicators order by display_order")
+
+
+def access_targets(published: Published) -> pd.DataFrame:
+    """dim_access_targets: the targets the access figures are judged against, each priority's
+    row for every service first."""
+    return _select(published, """
+        select * from dim_access_targets
+        order by priority desc, target_service = 'all' desc, target_service""")

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import streamlit as st
-from components import disclosed, min_count, percent, published_or_stop, read, table, whole
+from components import (
+    access_targets_note,
+    disclosed,
+    min_count,
+    percent,
+    published_or_stop,
+    read,
+    table,
+    whole,
+)
 from drill_downs import narrowed, referral_rows
 from filters import current, period_params
 from performance_matrix import matrix_html, matrix_table
@@ -35,6 +44,7 @@ published_at = read(published, reader.published_at)
 st.caption(f"Published {published_at:%Y-%m-%d %H:%M UTC}. Access wait = days on the RTT clock, "
            "from receipt by the rehab service (or its restart after a missed first appointment) "
            "to the first attended contact. The figures cover every month on record.")
+access_targets_note(published)
 
 # The tiles show one row of fct_site_performance, never a sum of rows: the network, or the
 # one site chosen. With several sites chosen there is no such row, so there are no tiles.

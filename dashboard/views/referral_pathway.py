@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import altair as alt
 import streamlit as st
-from components import drawable, published_or_stop, read, withheld_note
+from components import access_targets_note, drawable, published_or_stop, read, withheld_note
 from drill_downs import referral_rows
 from filters import current
 from indicator_charts import indicator_charts
@@ -57,4 +57,5 @@ st.caption("Each referral received in the chosen period at the chosen sites, wit
            "latencies and its wait on the RTT clock, longest first (at most 5,000 rows; "
            "pseudonymised referral keys only). Priority, reason and service filters apply "
            "here.")
+access_targets_note(published)
 referral_rows(published, selection, what="Referrals received")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 from components import (
+    access_targets_note,
     disclosed,
     drawable,
     min_count,
@@ -25,6 +26,7 @@ from carepath.publish.disclosure import complements
 st.title("Waiting list: who is waiting, and for how long")
 published = published_or_stop()
 selection = current()
+access_targets_note(published)
 all_census = read(published, reader.waiting_list_monthly, selection)
 # A census's priorities add up to the site's waiting total, as in the table below: a point the
 # table would withhold as a complement is not drawn either.

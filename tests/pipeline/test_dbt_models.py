@@ -24,7 +24,7 @@ MARTS = ("fct_referral_latency", "fct_stage_latency_monthly", "fct_waiting_list"
          "fct_quarantine_by_rule", "fct_quarantined_rows",
          "fct_delivery_schedule", "fct_delivery_status", "fct_monthly_indicators",
          "fct_spc_points", "fct_spc_summary", "fct_funnel", "fct_bottlenecks",
-         "dim_qi_indicators")
+         "dim_qi_indicators", "dim_access_targets")
 DBT_PROJECT = ROOT / "dbt_project"
 
 

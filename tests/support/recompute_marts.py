@@ -41,7 +41,7 @@ GRAINS = {
     "fct_referral_latency": ("site_code", "referral_id"),
     "fct_waiting_list": ("census_date", "site_code", "referral_id"),
     "fct_waiting_list_monthly": ("census_date", "site_code", "priority"),
-    "fct_access_monthly": ("site_code", "month_seen", "priority"),
+    "fct_access_monthly": ("site_code", "month_completed", "priority"),
     "fct_stage_latency_monthly": ("site_code", "received_month"),
     "fct_site_performance": ("is_network_total", "site_code"),
     "fct_adherence": ("site_code", "referral_id"),
@@ -91,7 +91,8 @@ def _parse_seed_value(text: str):
 
 def load_seeds(project_dir: Path) -> dict[str, list[dict]]:
     seeds = {}
-    for name in ("instruments", "questionnaire_items", "questionnaire_scales", "qi_indicators"):
+    for name in ("access_targets", "instruments", "questionnaire_items", "questionnaire_scales",
+                 "qi_indicators"):
         with (Path(project_dir) / "seeds" / f"{name}.csv").open(newline="", encoding="utf-8") as fh:
             seeds[name] = [{k: _parse_seed_value(v) for k, v in row.items()}
                            for row in csv.DictReader(fh)]
@@ -163,14 +164,25 @@ def mean_of_flags(flags) -> float | None:
     return sum(xs) / len(xs) if xs else None
 
 
+def delivery_order(row: dict) -> tuple:
+    """Where a raw row's delivery stands among its site's others, oldest first: the delivery
+    date its file name carries, the month it covers, its version (1 when none), its arrival,
+    its path in byte order; a part the name does not carry is older than any value of it. The
+    ledger id and line break a tie only for rows written by hand, which carry none of these."""
+    delivered, period = row["_delivered_on"], row["_data_period"]
+    version, arrived, path = row["_delivery_version"], row["_arrived_at"], row["_source_file"]
+    return (delivered is not None, delivered or date.min, period is not None, period or "",
+            version is not None, version or 0, arrived is not None, arrived or datetime.min,
+            path is not None, (path or "").encode(), row["_delivery_id"], row["_line_number"])
+
+
 def current_versions(rows: list[dict], key: tuple[str, ...]) -> dict[tuple, dict]:
-    """Newest delivery wins per business key: highest _delivery_id, then _line_number."""
+    """Newest delivery wins per business key."""
     best: dict[tuple, dict] = {}
     for row in rows:
         k = tuple(row[c] for c in key)
         old = best.get(k)
-        if old is None or ((row["_delivery_id"], row["_line_number"])
-                           > (old["_delivery_id"], old["_line_number"])):
+        if old is None or delivery_order(row) > delivery_order(old):
             best[k] = row
     return best
 
@@ -179,8 +191,21 @@ def session_order(s: dict):
     return (s["scheduled_at"], s["session_id"])
 
 
-def target_days_for(priority: str, v: dict) -> int | None:
-    return {"urgent": v["target_days_urgent"], "routine": v["target_days_routine"]}.get(priority)
+def access_targets_for(p: dict, targets: list[dict]) -> dict:
+    """The access_targets seed row of the referral's priority and target service, else its
+    priority's row for all services; no row for a priority the seed does not name."""
+    by_key = {(t["priority"], t["target_service"]): t for t in targets}
+    return (by_key.get((p["priority"], p["target_service"]))
+            or by_key.get((p["priority"], "all")) or {})
+
+
+def working_days_between(a: date | None, b: date | None) -> int | None:
+    """Monday-to-Friday days after a up to and including b (negative when b is before a)."""
+    if a is None or b is None:
+        return None
+    lo, hi, sign = (a, b, 1) if a <= b else (b, a, -1)
+    return sign * sum(1 for k in range(1, (hi - lo).days + 1)
+                      if (lo + timedelta(days=k)).weekday() < 5)
 
 
 # --------------------------------------------------------------------------------------------
@@ -435,13 +460,16 @@ def outcome_scores(outcomes: dict, seeds: dict, v: dict) -> dict[tuple, dict]:
 # Marts
 # --------------------------------------------------------------------------------------------
 
-def referral_latency(pathways: dict, delays: dict, v: dict) -> dict[tuple, dict]:
+def referral_latency(pathways: dict, delays: dict, targets: list[dict]) -> dict[tuple, dict]:
     mart = {}
     for key, p in pathways.items():
         d = delays[key]
         is_seen = p["first_seen_date"] is not None
         rtt_wait = days_between(p["rtt_clock_start_date"], p["first_seen_date"])
-        target = target_days_for(p["priority"], v)
+        own_targets = access_targets_for(p, targets)
+        target = own_targets.get("first_attended_target_days")
+        triage_target = own_targets.get("triage_target_working_days")
+        triage_days = working_days_between(p["received_date"], p["triaged_date"])
         mart[key] = {
             "priority": p["priority"],
             "referral_reason": p["referral_reason"],
@@ -449,6 +477,10 @@ def referral_latency(pathways: dict, delays: dict, v: dict) -> dict[tuple, dict]
             "received_month": month_start(p["received_date"]),
             "days_referral_to_receipt": days_between(p["referred_date"], p["received_date"]),
             "days_receipt_to_triage": days_between(p["received_date"], p["triaged_date"]),
+            "working_days_receipt_to_triage": triage_days,
+            "triage_target_working_days": triage_target,
+            "is_triaged_within_target": (None if triage_days is None or triage_target is None
+                                         else triage_days <= triage_target),
             "days_triage_to_offer": days_between(p["triaged_date"], p["first_offered_date"]),
             "days_offer_to_first_seen": days_between(p["first_offered_date"],
                                                      p["first_seen_date"]),
@@ -486,7 +518,8 @@ def is_waiting_at(p: dict, census: date) -> bool:
             and (p["clock_stop_date"] is None or p["clock_stop_date"] > census))
 
 
-def waiting_list(pathways: dict, census: dict[date, bool], v: dict) -> dict[tuple, dict]:
+def waiting_list(pathways: dict, census: dict[date, bool], targets: list[dict],
+                 v: dict) -> dict[tuple, dict]:
     mart = {}
     for c, is_as_of in census.items():
         by_site = defaultdict(list)
@@ -495,12 +528,13 @@ def waiting_list(pathways: dict, census: dict[date, bool], v: dict) -> dict[tupl
                 continue
             start, restarted = waiting_clock_start(p, c)
             days = (c - start).days
-            target = target_days_for(p["priority"], v)
+            target = access_targets_for(p, targets).get("first_attended_target_days")
             row = {"is_as_of_date": is_as_of, "priority": p["priority"],
+                   "target_service": p["target_service"],
                    "received_date": p["received_date"], "clock_start_date": start,
                    "is_clock_restarted": restarted, "days_waiting": days,
                    "weeks_waiting": float(days // 7), "target_days": target,
-                   "is_within_target": days <= target,
+                   "is_within_target": None if target is None else days <= target,
                    "is_within_rtt_standard": days <= v["rtt_incomplete_standard_days"]}
             mart[(c, site, rid)] = row
             by_site[site].append((rid, row))
@@ -535,28 +569,35 @@ def waiting_list_monthly(waiting: dict) -> dict[tuple, dict]:
 
 
 def access_monthly(latency: dict) -> dict[tuple, dict]:
-    """Completed (seen) pathways in the month their clock stopped, by priority and for both
-    priorities together ('all')."""
+    """Completed pathways in the month their clock stopped, by priority and for both priorities
+    together ('all'): seen, or discharged unseen (after a missed appointment or not). The waits
+    and the seen rate are over the seen only."""
     groups = defaultdict(list)
     for (site, _), row in latency.items():
-        if row["is_seen"]:
+        if row["pathway_status"] in ("seen", "discharged_dna", "discharged_unseen"):
             month = month_start(row["clock_stop_date"])
             groups[(site, month, row["priority"])].append(row)
             groups[(site, month, "all")].append(row)
     mart = {}
     for key, rows in groups.items():
-        waits = [r["days_rtt_wait"] for r in rows]
-        within = sum(1 for r in rows if r["is_within_target"])
+        seen = [r for r in rows if r["is_seen"]]
+        waits = [r["days_rtt_wait"] for r in seen]
+        within = sum(1 for r in seen if r["is_within_target"])
         mart[key] = {
             "pathways_completed": len(rows),
-            "clocks_restarted": sum(1 for r in rows if r["is_clock_restarted"]),
+            "pathways_seen": len(seen),
+            "pathways_discharged_after_dna": sum(
+                1 for r in rows if r["pathway_status"] == "discharged_dna"),
+            "pathways_discharged_unseen": sum(
+                1 for r in rows if r["pathway_status"] == "discharged_unseen"),
+            "clocks_restarted": sum(1 for r in seen if r["is_clock_restarted"]),
             "median_days_rtt_wait": percentile_linear(waits, 0.5),
             "p90_days_rtt_wait": percentile_linear(waits, 0.9),
             "p95_days_rtt_wait": percentile_linear(waits, 0.95),
             "pathways_within_target": within,
-            "prop_seen_within_target": within / len(rows),
+            "prop_seen_within_target": within / len(seen) if seen else None,
             "median_days_rtt_wait_adjusted_local": percentile_linear(
-                [r["days_rtt_wait_adjusted_local"] for r in rows], 0.5),
+                [r["days_rtt_wait_adjusted_local"] for r in seen], 0.5),
         }
     return mart
 
@@ -959,8 +1000,8 @@ def recompute(raw: dict, seeds: dict, dbt_vars: dict) -> dict[str, dict]:
     census = census_dates(pathways, as_of)
     scores = outcome_scores(outcomes, seeds, dbt_vars)
 
-    latency = referral_latency(pathways, delays, dbt_vars)
-    waiting = waiting_list(pathways, census, dbt_vars)
+    latency = referral_latency(pathways, delays, seeds["access_targets"])
+    waiting = waiting_list(pathways, census, seeds["access_targets"], dbt_vars)
     registry = outcome_registry(pathways, scores, seeds, dbt_vars)
     adherence_mart = adherence(pathways, sessions_by_referral, as_of, dbt_vars)
     marts = {

@@ -1,5 +1,6 @@
--- One row per referral: whole calendar days spent in each pathway stage, and the access wait
--- on the RTT clock against the priority's target.
+-- One row per referral: whole calendar days spent in each pathway stage, the triage against
+-- its target in working days, and the access wait on the RTT clock against the target of the
+-- referral's priority and service (the access_targets seed).
 with pathway as (
     select * from {{ ref('int_referrals_with_rtt_clock') }}
 ),
@@ -24,6 +25,8 @@ stages as (
             as days_referral_to_receipt,
         {{ days_between('pathway.received_date', 'pathway.triaged_date') }}
             as days_receipt_to_triage,
+        cast({{ working_days_between('pathway.received_date', 'pathway.triaged_date') }}
+            as {{ dbt.type_bigint() }}) as working_days_receipt_to_triage,
         {{ days_between('pathway.triaged_date', 'pathway.first_offered_date') }}
             as days_triage_to_offer,
         {{ days_between('pathway.first_offered_date', 'pathway.first_seen_date') }}
@@ -40,10 +43,12 @@ stages as (
         coalesce(delays.patient_initiated_delay_days, 0) as patient_initiated_delay_days,
         coalesce(delays.service_cancellations_while_waiting, 0)
             as service_cancellations_while_waiting,
-        {{ access_target_days('pathway.priority') }} as target_days
+        {{ access_target('triage_target_working_days') }} as triage_target_working_days,
+        {{ access_target('first_attended_target_days') }} as target_days
     from pathway
     left join delays
         on pathway.site_code = delays.site_code and pathway.referral_id = delays.referral_id
+    {{ join_access_targets('pathway') }}
 ),
 
 waits as (
@@ -52,7 +57,11 @@ waits as (
         -- Local only: under RTT rules a delay the patient chose does not adjust the clock.
         days_rtt_wait - patient_initiated_delay_days as days_rtt_wait_adjusted_local,
         case when days_rtt_wait is null then null else days_rtt_wait <= target_days end
-            as is_within_target
+            as is_within_target,
+        case
+            when working_days_receipt_to_triage is null then null
+            else working_days_receipt_to_triage <= triage_target_working_days
+        end as is_triaged_within_target
     from stages
 ),
 
@@ -66,6 +75,9 @@ final as (
         received_month,
         days_referral_to_receipt,
         days_receipt_to_triage,
+        working_days_receipt_to_triage,
+        triage_target_working_days,
+        is_triaged_within_target,
         days_triage_to_offer,
         days_offer_to_first_seen,
         days_receipt_to_first_seen,

@@ -18,6 +18,7 @@ waiting as (
         pathway.site_code,
         pathway.referral_id,
         pathway.priority,
+        pathway.target_service,
         pathway.received_date,
         pathway.first_appointment_date,
         coalesce(
@@ -25,10 +26,11 @@ waiting as (
             and pathway.first_appointment_date <= census.census_date,
             false
         ) as is_clock_restarted,
-        {{ access_target_days('pathway.priority') }} as target_days
+        {{ access_target('first_attended_target_days') }} as target_days
     from census
     inner join pathway
         on census.census_date >= pathway.received_date
+    {{ join_access_targets('pathway') }}
     where pathway.clock_stop_date is null or pathway.clock_stop_date > census.census_date
 ),
 
@@ -54,6 +56,7 @@ final as (
         site_code,
         referral_id,
         priority,
+        target_service,
         received_date,
         clock_start_date,
         is_clock_restarted,
