@@ -13,13 +13,21 @@ import logging
 from dataclasses import dataclass, field
 
 from carepath.ingest.loader import LoadReport, load_new_files
-from carepath.publish.publication import current_publication, ledger_state, publish
+from carepath.publish.publication import (
+    current_publication,
+    ledger_state,
+    publish,
+    rows_in_warehouse,
+)
 from carepath.run_lock import run_lock
 from carepath.settings import Settings
 from carepath.transform.build_record import needs_full_refresh, record_build
 from carepath.transform.dbt_build import DbtReport, build_marts, project_fingerprint
 
 log = logging.getLogger(__name__)
+
+NOTHING_LOADED = ("nothing loaded yet: no file has reached the warehouse, so the marts are "
+                  "built empty (files still arriving are loaded by the next run)")
 
 
 class PipelineFailed(RuntimeError):
@@ -82,6 +90,7 @@ class RunSummary:
     build: DbtReport | None = None
     published_to: str | None = None
     errors: list[str] = field(default_factory=list)
+    nothing_loaded: bool = False  # no row has reached the warehouse: the marts are empty
 
     @property
     def ok(self) -> bool:
@@ -89,7 +98,8 @@ class RunSummary:
 
     def as_dict(self) -> dict:
         return {"load": self.load.as_dict(), "build": self.build.as_dict() if self.build else None,
-                "published_to": self.published_to, "errors": self.errors}
+                "published_to": self.published_to, "errors": self.errors,
+                "nothing_loaded": self.nothing_loaded}
 
     def render(self) -> str:
         by_status: dict[str, int] = {}
@@ -109,6 +119,8 @@ class RunSummary:
                 lines.append(f"    rejected {f.source_file}: {f.reason}")
         for name, why in self.load.waiting:
             lines.append(f"    waiting {name}: {why}")
+        if self.nothing_loaded:
+            lines.append(f"  {NOTHING_LOADED}")
         if self.build is None:
             lines.append("  dbt: skipped (the publication is up to date)")
         else:
@@ -125,6 +137,7 @@ def run_pipeline(settings: Settings, force_build: bool = False, wait: bool = Fal
     when another run holds the data folder (unless `wait`)."""
     with run_lock(settings.lock_path, wait=wait):
         summary = RunSummary(load=load_new_files(settings, create_key=True))
+        summary.nothing_loaded = rows_in_warehouse(settings) == 0
         if not needs_build(settings, force_build):
             return summary
         summary.build = _build(settings, force_build)

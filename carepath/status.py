@@ -57,6 +57,8 @@ def published_status(settings: Settings) -> tuple[str, bool]:
     lines = [f"published {published_at:%Y-%m-%d %H:%M:%S %Z} -> {published}",
              f"  ledger: {files[0]} files ({files[1]} rejected), {files[2]} other entries "
              f"(duplicates, ignored), {files[3]} rows loaded, {files[4]} quarantined",
+             *(["  nothing loaded yet: no file has reached the warehouse, so the marts are "
+                "empty"] if files[3] == 0 else []),
              *_staleness(settings), *_last_build(settings),
              *(f"  marts.{name}: {n} rows" for name, n in counts.items())]
     # An empty mart can be right (no follow-up window has closed in a short data set); what

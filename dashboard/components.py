@@ -34,11 +34,21 @@ def published_ready(published: Published) -> bool:
         st.stop()
 
 
-def published_or_stop() -> Published:
-    """The published copy; when there is none yet, say what to do and end the page here."""
+NOTHING_LOADED = ("Nothing loaded yet: no file has reached the warehouse, so every figure is "
+                  "empty. Files still arriving are loaded by the next run; the Data quality page "
+                  "lists any file that was rejected.")
+
+
+def published_or_stop(figures: bool = True) -> Published:
+    """The published copy; when there is none yet, say what to do and end the page here. A page
+    of `figures` ends too when nothing has been loaded yet (for a site user: at their site),
+    saying so rather than drawing empty tables."""
     published = published_path()
     if not published_ready(published):
         st.warning("No published marts yet. Run the pipeline (`make demo` or `carepath run`).")
+        st.stop()
+    if figures and read(published, reader.rows_loaded_by_site).empty:
+        st.info(NOTHING_LOADED)
         st.stop()
     return published
 

@@ -49,6 +49,21 @@ def ledger_state(settings: Settings) -> str | None:
     return hashlib.sha256((rows[0][0] or "").encode()).hexdigest()
 
 
+def rows_in_warehouse(settings: Settings) -> int:
+    """Rows the ledger says reached raw (loaded, or released from quarantine since): 0 means
+    nothing has been loaded yet."""
+    location = warehouse_location(settings)
+    if location.url is None and not location.path.exists():
+        return 0
+    with open_store_read_only(settings) as store:
+        try:
+            rows = store.execute(
+                "select coalesce(sum(rows_loaded), 0) from ops.loaded_files").fetchall()
+        except store_errors():
+            return 0
+    return int(rows[0][0])
+
+
 @dataclass(frozen=True)
 class Publication:
     published_at: datetime

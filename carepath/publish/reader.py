@@ -423,3 +423,15 @@ def access_targets(published: Published) -> pd.DataFrame:
     return _select(published, """
         select * from dim_access_targets
         order by priority desc, target_service = 'all' desc, target_service""")
+
+
+def rows_loaded_by_site(published: Published) -> pd.DataFrame:
+    """Rows that reached the warehouse per site (fct_deliveries): none anywhere means nothing
+    has been loaded yet, and every other mart is empty."""
+    return _select(published, """
+        select site_code, sum(rows_loaded) as rows_loaded
+        from fct_deliveries
+        where status = 'loaded'
+        group by site_code
+        having sum(rows_loaded) > 0
+        order by site_code""")

@@ -63,7 +63,7 @@ if build is not None:
     if current_user().site is None:
         for failure in build["failures"]:
             st.markdown(f"- `{failure}`")
-published = published_or_stop()
+published = published_or_stop(figures=False)
 selection = current()
 
 deliveries = read(published, reader.delivery_status, selection)

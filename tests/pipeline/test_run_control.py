@@ -203,3 +203,35 @@ def test_killing_a_run_kills_its_dbt_build(data_dir):
         time.sleep(0.2)
     assert not any(_alive(pid) for pid in dbt), "dbt outlived the run that started it"
     assert not data_dir.published_path.exists()
+
+
+def test_a_first_run_with_every_file_still_arriving_builds_empty_marts_and_says_so(
+        data_dir, dashboard_users, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+    from support.paths import ROOT
+    from support.sign_in import sign_in
+
+    write_rows(data_dir.landing_dir, "ASH", "referrals", "r1.csv", [{}])
+    env = {**os.environ, "CAREPATH_SETTLE_SECONDS": "3600"}  # written a moment ago: arriving
+    run = subprocess.run([str(BIN / "carepath"), "run", "--data-dir", str(data_dir.data_dir)],
+                         env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "waiting ASH/referrals/r1.csv" in run.stdout
+    assert "nothing loaded yet" in run.stdout
+    assert _rows(data_dir.published_path,
+                 "select count(*) from marts.fct_referral_latency") == [(0,)]
+    assert "nothing loaded yet" in published_status(data_dir)[0]
+
+    monkeypatch.setenv("CAREPATH_DATA_DIR", str(data_dir.data_dir))
+    monkeypatch.setenv("CAREPATH_USERS_FILE", str(dashboard_users))
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
+    at.run()
+    sign_in(at)
+    assert not at.exception
+    assert any(i.value.startswith("Nothing loaded yet") for i in at.info)
+    at.switch_page("views/waiting_list.py").run()
+    assert not at.exception
+    assert any(i.value.startswith("Nothing loaded yet") for i in at.info)
+    at.switch_page("views/data_quality.py").run()  # the page that says what arrived
+    assert not at.exception
+    assert not any(i.value.startswith("Nothing loaded yet") for i in at.info)

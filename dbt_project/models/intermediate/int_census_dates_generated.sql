@@ -53,10 +53,12 @@ final as (
 
     union all
 
+    -- An empty warehouse (nothing loaded yet) has no as-of date and so no census.
     select
         as_of_date as census_date,
         true as is_as_of_date
     from as_of
+    where as_of_date is not null
 )
 
 select * from final
