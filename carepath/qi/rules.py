@@ -1,6 +1,8 @@
 """Making Data Count special-cause rules on an XmR chart, one function per rule.
 
-Each rule reads the points of one phase against that phase's limits (carepath.qi.xmr):
+Each rule reads the points of one phase against that phase's limits (carepath.qi.xmr). A NaN
+is a gap (a period without a value): it is no point, flags nothing, and no run or window of
+any rule passes through it.
 
 * astronomical: a point beyond a process limit (strictly);
 * shift: a run of 7 (configurable) or more points on one side of the mean; a point on the
@@ -30,8 +32,9 @@ Direction = Literal["increase", "decrease"]
 
 
 def relative_to_mean(y, mean: float) -> np.ndarray:
-    """-1, 0 or 1 per point: below, on or above the mean."""
-    return np.sign(np.asarray(y, dtype=float) - mean).astype(int)
+    """-1, 0 or 1 per point: below, on or above the mean (0 for a gap, which breaks a run as a
+    point on the mean does)."""
+    return np.nan_to_num(np.sign(np.asarray(y, dtype=float) - mean)).astype(int)
 
 
 def shift_ends(side, length: int = SHIFT_LENGTH) -> np.ndarray:
@@ -50,7 +53,7 @@ def trend_ends(y, length: int = TREND_LENGTH) -> np.ndarray:
     above (below) the one before; 0 elsewhere."""
     y = np.asarray(y, dtype=float)
     out = np.zeros(len(y), dtype=int)
-    steps = np.sign(np.diff(y)).astype(int)
+    steps = np.nan_to_num(np.sign(np.diff(y))).astype(int)  # no step into or out of a gap
     run = 0
     for i, step in enumerate(steps, start=1):
         run = run + 1 if step != 0 and i > 1 and step == steps[i - 2] else (1 if step else 0)

@@ -71,18 +71,24 @@ def _rows(points: np.ndarray, limits, direction, mode, shift_length) -> dict:
         "rule_two_of_three": rules.two_of_three(near, side).astype(bool),
         "rule_shift": rules.part_of(rules.shift_ends(side, shift_length),
                                     shift_length).astype(bool),
-        "variation": rules.point_types(points, limits, direction, mode, shift_length),
+        # A gap (NaN) is no point: it has no variation type.
+        "variation": [None if np.isnan(value) else kind for value, kind in zip(
+            points, rules.point_types(points, limits, direction, mode, shift_length),
+            strict=True)],
     }
 
 
 def _with_icons(chart: pd.DataFrame, direction, target) -> pd.DataFrame:
+    """The icons go on the latest point: the last row with a value (a gap has none)."""
     chart = chart.sort_index()
-    last = chart.iloc[-1]
     chart["variation_icon"] = None
     chart["assurance_icon"] = None
-    chart.loc[chart.index[-1], "variation_icon"] = VARIATION_ICONS[(last.variation, direction)]
-    chart.loc[chart.index[-1], "assurance_icon"] = assurance(
-        last.lower_limit, last.upper_limit, target, direction)
+    latest = chart.index[chart.value.notna()]
+    if len(latest):
+        last = chart.loc[latest[-1]]
+        chart.loc[latest[-1], "variation_icon"] = VARIATION_ICONS[(last.variation, direction)]
+        chart.loc[latest[-1], "assurance_icon"] = assurance(
+            last.lower_limit, last.upper_limit, target, direction)
     return chart.reset_index(drop=True)
 
 
@@ -99,7 +105,9 @@ def xmr_chart(values, phases=None, excluded=None, *, baseline_points: int | None
               shift_length: int = rules.SHIFT_LENGTH,
               constant: float = LIMIT_CONSTANT) -> pd.DataFrame:
     """One row per value: phase, centre line, limits, near lines, each rule's flag, the point's
-    variation type; the last row of the chart carries the variation and assurance icons."""
+    variation type; the latest point carries the variation and assurance icons. A NaN value is
+    a gap: its row stays, with no flag and no variation type, and no moving range or run
+    spans it (carepath.qi.xmr, carepath.qi.rules)."""
     y = np.asarray(values, dtype=float)
     phases, excluded = _phases_and_exclusions(len(y), phases, excluded)
     frames = []

@@ -39,26 +39,31 @@ class XmrLimits:
 
 def xmr_limits(values, baseline_points: int | None = None, screen_moving_ranges: bool = False,
                constant: float = LIMIT_CONSTANT) -> XmrLimits:
-    """Limits from the first `baseline_points` values (all, by default); NaN values are left
-    out. `constant` is 2.66 for Making Data Count; qicharts2 uses 3/1.128."""
+    """Limits from the first `baseline_points` values (all, by default). A NaN is a gap (a
+    period without a value, or an excluded point): it is no point, and no moving range spans
+    it, so the values either side are never taken as consecutive. A baseline whose points are
+    all apart has no moving range: its average is NaN and the chart degenerate. `constant` is
+    2.66 for Making Data Count; qicharts2 uses 3/1.128."""
     y = np.asarray(values, dtype=float)
-    y = y[~np.isnan(y)]
+    present = np.flatnonzero(~np.isnan(y))
     if baseline_points is not None:
-        y = y[:baseline_points]
-    if len(y) < 2:
-        raise ValueError(f"XmR limits need at least 2 values, not {len(y)}")
-    mean = float(np.mean(y))
-    moving_ranges = np.abs(np.diff(y))
-    average = float(np.mean(moving_ranges))
-    if screen_moving_ranges:
+        present = present[:baseline_points]
+    if len(present) < 2:
+        raise ValueError(f"XmR limits need at least 2 values, not {len(present)}")
+    mean = float(np.mean(y[present]))
+    moving_ranges = np.abs(np.diff(y[:present[-1] + 1]))
+    moving_ranges = moving_ranges[~np.isnan(moving_ranges)]
+    average = float(np.mean(moving_ranges)) if len(moving_ranges) else float("nan")
+    if screen_moving_ranges and len(moving_ranges):
         kept = moving_ranges[moving_ranges < SCREENING_CONSTANT * average]
         average = float(np.mean(kept)) if len(kept) else 0.0
     half_width = constant * average
     near = NEAR_FRACTION * half_width
     return XmrLimits(mean=mean, average_moving_range=average, lower_limit=mean - half_width,
                      upper_limit=mean + half_width, lower_near=mean - near,
-                     upper_near=mean + near, baseline_points=len(y),
-                     is_trial=len(y) < MIN_POINTS_FOR_LIMITS, is_degenerate=average == 0.0)
+                     upper_near=mean + near, baseline_points=len(present),
+                     is_trial=len(present) < MIN_POINTS_FOR_LIMITS,
+                     is_degenerate=not average > 0.0)
 
 
 @dataclass(frozen=True)

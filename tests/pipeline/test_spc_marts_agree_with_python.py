@@ -125,6 +125,45 @@ def test_xmr_points_agree_with_the_python_charts(tmp_path, compiled):
     assert lone.variation.tolist() == ["common_cause"] and lone.is_degenerate.all()
 
 
+def test_gaps_agree_with_the_python_charts(tmp_path, compiled):
+    """Months without a value (gaps) in series that reach every rule: no moving range, trend,
+    shift or two-in-three window spans a gap, in SQL as in carepath.qi."""
+    rng = np.random.default_rng(20261207)
+    rows, expected = [], {}
+    broken = 0
+    for number, values in enumerate(_series(rng)):
+        if len(values) < 6:
+            continue
+        y = np.array(values, dtype=float)
+        y[rng.choice(np.arange(1, len(y) - 1), int(rng.integers(1, 4)), replace=False)] = np.nan
+        if np.count_nonzero(~np.isnan(y)) < 2:
+            continue
+        for month, value in zip(_months(len(y)), y, strict=True):
+            rows.append({"site_code": f"G{number}", "is_network_total": False,
+                         "indicator_id": "x", "indicator_unit": "days",
+                         "improvement_direction": "increase", "target_value": None,
+                         "indicator_month": month, "numerator": None, "denominator": 30,
+                         "value": None if np.isnan(value) else float(value)})
+        chart = xmr_chart(y)
+        expected[f"G{number}"] = chart[chart.value.notna()].reset_index(drop=True)
+        joined = xmr_chart(y[~np.isnan(y)])  # what a chart that ignored the gaps would say
+        broken += int(not np.allclose(joined.upper_limit, expected[f"G{number}"].upper_limit))
+    con = _scratch_warehouse(tmp_path, pd.DataFrame(rows))
+    got = con.execute(compiled["fct_spc_points"]).df().sort_values(["site_code",
+                                                                     "indicator_month"])
+    for site, want in expected.items():
+        mine = got[got.site_code == site].reset_index(drop=True)
+        assert len(mine) == len(want), site
+        for column in LIMITS:
+            np.testing.assert_allclose(mine[column], want[column], rtol=1e-9, atol=1e-9,
+                                       err_msg=f"{site} {column}")
+        for column in RULES:
+            assert mine[column].tolist() == want[column].astype(bool).tolist(), (site, column)
+        assert mine.variation.tolist() == want.variation.tolist(), site
+        assert mine.is_latest_point.tolist() == [False] * (len(mine) - 1) + [True]
+    assert broken > 20, "the gaps changed no chart's limits: the comparison proves little"
+
+
 def test_funnels_agree_with_the_python_funnels(tmp_path, compiled):
     rng = np.random.default_rng(7)
     rows, cases = [], {}

@@ -149,67 +149,92 @@ def monthly_indicators(marts: dict, seeds: dict, v: dict) -> dict[tuple, dict]:
         if r["received_month"] is not None:
             for scope in (site, None):
                 first[scope] = min(filter(None, (first[scope], r["received_month"])))
-    last_whole_month = _month(as_of) if as_of != _last_day(_month(as_of)) else None
+    # The last whole month: the as-of date's own month only when the as-of date ends it.
+    last_month = _month(as_of) if as_of == _last_day(_month(as_of)) else _add_months(
+        _month(as_of), -1)
     seed = {s["indicator_id"]: s for s in seeds["qi_indicators"]}
     judged = {}
-    for (indicator, month, network, site), row in out.rows.items():
-        start = first[None if network else site]
-        if month < _add_months(start, v["spc_warm_up_months"]):
-            continue
-        if _last_day(month) > as_of or month == last_whole_month:
-            continue
-        about = seed[indicator]
-        judged[(indicator, month, network, site)] = {
-            **row, "indicator_label": about["indicator_label"],
-            "indicator_unit": about["indicator_unit"],
-            "improvement_direction": about["improvement_direction"],
-            "target_value": (None if about["target_value"] is None
-                             else float(about["target_value"]))}
+    # Every month of each site's (and the network's) window, for every indicator: a count with
+    # no events is 0, a proportion or median with no events a gap over a denominator of 0.
+    for scope, first_month in first.items():
+        network, site = scope is None, scope
+        month = _add_months(first_month, v["spc_warm_up_months"])
+        while month <= last_month:
+            for indicator, about in seed.items():
+                unit = about["indicator_unit"]
+                row = out.rows.get((indicator, month, network, site)) or {
+                    "numerator": 0 if unit == "proportion" else None,
+                    "denominator": None if unit == "count" else 0,
+                    "value": 0.0 if unit == "count" else None}
+                judged[(indicator, month, network, site)] = {
+                    **row, "indicator_label": about["indicator_label"],
+                    "indicator_unit": unit,
+                    "improvement_direction": about["improvement_direction"],
+                    "target_value": (None if about["target_value"] is None
+                                     else float(about["target_value"]))}
+            month = _add_months(month, 1)
     return judged
 
 
 def _series(monthly: dict) -> dict[tuple, list[tuple]]:
+    """Each chart's months in order, gaps (no value) included."""
     series = defaultdict(list)
     for (indicator, month, network, site), row in monthly.items():
-        if row["value"] is not None:
-            series[(indicator, network, site)].append((month, row))
+        series[(indicator, network, site)].append((month, row))
     return {k: sorted(points, key=lambda p: p[0]) for k, points in series.items()}
 
 
+def _moving_ranges(series: list[tuple]) -> list[float]:
+    """|y_i - y_i-1| between months that follow each other and both have a value."""
+    return [abs(row["value"] - before["value"])
+            for (month_before, before), (month, row) in zip(series, series[1:], strict=False)
+            if before["value"] is not None and row["value"] is not None
+            and month == _add_months(month_before, 1)]
+
+
 def spc_points(monthly: dict, v: dict) -> dict[tuple, dict]:
+    """A gap (a month without a value) is no point and no moving range spans it."""
     points = {}
     for (indicator, network, site), series in _series(monthly).items():
-        rows = [row for _, row in series]
-        direction = rows[0]["improvement_direction"]
-        if len(rows) == 1:
-            points[(indicator, series[0][0], network, site)] = _lone_point(rows[0], v)
+        present = [(month, row) for month, row in series if row["value"] is not None]
+        if not present:
+            continue
+        direction = present[0][1]["improvement_direction"]
+        if len(present) == 1:
+            points[(indicator, present[0][0], network, site)] = _lone_point(present[0][1], v)
             continue
         # A neutral indicator is charted as if higher were better, then named "neither".
-        chart = xmr_chart([r["value"] for r in rows],
+        # Months are consecutive, so the chart's NaN rows stand exactly for the gaps.
+        chart = xmr_chart([np.nan if r["value"] is None else r["value"] for _, r in series],
                           direction="decrease" if direction == "decrease" else "increase",
                           shift_length=v["spc_shift_length"])
-        values = np.array([r["value"] for r in rows])
-        moving = np.abs(np.diff(values))
-        for i, ((month, row), point) in enumerate(zip(series, chart.itertuples(), strict=True)):
+        moving = _moving_ranges(series)
+        average = float(np.mean(moving)) if moving else None
+        latest = present[-1][0]
+        for (month, row), point in zip(series, chart.itertuples(), strict=True):
+            if row["value"] is None:
+                continue
             variation = point.variation
             side = (None if variation == "common_cause"
                     else _special_cause_side(variation, direction))
             if direction == "neutral" and variation != "common_cause":
                 variation = "special_cause_neither"
             points[(indicator, month, network, site)] = {
-                **row, "centre": point.centre, "lower_limit": point.lower_limit,
-                "upper_limit": point.upper_limit, "lower_near": point.lower_near,
-                "upper_near": point.upper_near,
-                "average_moving_range": float(moving.mean()) if len(moving) else None,
-                "points_in_chart": len(rows),
-                "is_trial_limits": len(rows) < v["spc_min_points_for_limits"],
-                "is_degenerate": not len(moving) or float(moving.mean()) == 0.0,
+                **row, "centre": point.centre,
+                "lower_limit": None if average is None else point.lower_limit,
+                "upper_limit": None if average is None else point.upper_limit,
+                "lower_near": None if average is None else point.lower_near,
+                "upper_near": None if average is None else point.upper_near,
+                "average_moving_range": average,
+                "points_in_chart": len(present),
+                "is_trial_limits": len(present) < v["spc_min_points_for_limits"],
+                "is_degenerate": average is None or average == 0.0,
                 "rule_astronomical": bool(point.rule_astronomical),
                 "rule_trend": bool(point.rule_trend),
                 "rule_two_of_three": bool(point.rule_two_of_three),
                 "rule_shift": bool(point.rule_shift),
                 "special_cause_side": side, "variation": variation,
-                "is_latest_point": i == len(series) - 1}
+                "is_latest_point": month == latest}
     return points
 
 
@@ -273,7 +298,10 @@ def funnel(monthly: dict, v: dict) -> dict[tuple, dict]:
             by_indicator[indicator].append((month, site, row))
     out = {}
     for indicator, rows in by_indicator.items():
-        end = max(month for month, _, _ in rows)
+        valued = [month for month, _, row in rows if row["value"] is not None]
+        if not valued:
+            continue
+        end = max(valued)
         start = _add_months(end, 1 - v["funnel_months"])
         sums = defaultdict(lambda: [0, 0])
         for month, site, row in rows:

@@ -335,11 +335,17 @@ def as_of_date(pathways: dict, sessions: dict, v: dict) -> date:
     return max(d for d in events if d is not None)
 
 
-def census_dates(pathways: dict, as_of: date) -> dict[date, bool]:
-    """Month ends of receipt months before the as-of date, plus the as-of date itself."""
-    ends = {month_end(p["received_date"]) for p in pathways.values()
-            if p["received_date"] is not None}
-    census = {d: False for d in ends if d < as_of}
+def census_dates(pathways: dict, as_of: date | None) -> dict[date, bool]:
+    """Every month end from the first month a referral was received to before the as-of date
+    (months without a referral too), plus the as-of date itself; none without an as-of date."""
+    if as_of is None:
+        return {}
+    received = [p["received_date"] for p in pathways.values() if p["received_date"] is not None]
+    census = {}
+    end = month_end(min(received)) if received else None
+    while end is not None and end < as_of:
+        census[end] = False
+        end = month_end(end + timedelta(days=1))
     census[as_of] = True
     return census
 

@@ -75,3 +75,28 @@ def test_mdc_2023_counts_points_beyond_the_limit_as_near():
 def test_a_chart_without_variation_classifies_nothing():
     limits = xmr_limits([2.0, 2, 2, 2])
     assert rules.point_types([2.0, 2, 5, 2], limits) == ["common_cause"] * 4
+
+
+def test_a_gap_breaks_a_shift_and_a_trend():
+    """Seven points above the mean, or seven rising, with a gap (NaN) among them are two runs,
+    not one: the months either side of a gap are not adjacent."""
+    nan = float("nan")
+    shifted = [1.0, 1, 1, nan, 1, 1, 1, 1]
+    assert rules.shift_ends(rules.relative_to_mean(shifted, 0.0)).tolist() == [0] * 8
+    unbroken = [1.0] * 7
+    assert rules.shift_ends(rules.relative_to_mean(unbroken, 0.0)).tolist()[-1] == 1
+    rising = [1.0, 2, 3, nan, 4, 5, 6, 7]
+    assert rules.trend_ends(rising).tolist() == [0] * 8
+    assert rules.trend_ends([1.0, 2, 3, 4, 5, 6, 7]).tolist()[-1] == 1
+
+
+def test_a_gap_flags_nothing_and_closes_every_two_in_three_window():
+    nan = float("nan")
+    limits = xmr_limits([0.0, 1, 0, 1, 0, 1, 0, 1])
+    high = limits.upper_near + 0.01 * (limits.upper_limit - limits.upper_near)
+    y = [high, nan, high]
+    side = rules.relative_to_mean(y, limits.mean)
+    near = rules.near_limits(y, limits)
+    assert side.tolist() == [1, 0, 1]
+    assert rules.two_of_three(near, side).tolist() == [0, 0, 0]
+    assert rules.astronomical([nan], limits).tolist() == [0]

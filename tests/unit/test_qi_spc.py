@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 
+import pandas as pd
 import pytest
 from support.paths import FIXTURES
 
@@ -55,6 +56,18 @@ def test_an_excluded_point_keeps_its_flag_but_not_its_weight():
     chart = xmr_chart(y, excluded=[False] * 13 + [True])
     assert chart.centre.iloc[0] == pytest.approx(xmr_limits(y[:13]).mean)
     assert chart.variation.iloc[-1] == "special_cause_improvement"
+
+
+def test_a_gap_keeps_its_row_without_a_variation_and_the_icon_goes_to_the_latest_point():
+    nan = float("nan")
+    y = [5.0, 6, 5, 6, 5, 6, 5, 6, 5, 6, 5, 6, 40, nan]
+    chart = xmr_chart(y)
+    assert len(chart) == len(y)
+    assert pd.isna(chart.variation.iloc[-1])
+    assert not chart.iloc[-1][["rule_astronomical", "rule_trend", "rule_two_of_three",
+                               "rule_shift"]].any()
+    assert chart.variation_icon.iloc[-2] == "improvement_high"  # 40 is the latest point
+    assert pd.isna(chart.variation_icon.iloc[-1])
 
 
 def test_points_beyond_the_i_chart_limits_are_qicharts2s_sigma_signals():

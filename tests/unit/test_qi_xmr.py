@@ -94,3 +94,22 @@ def test_qicharts2_moving_range_chart_with_a_frozen_baseline():
 def test_too_few_values_is_an_error():
     with pytest.raises(ValueError, match="at least 2"):
         xmr_limits([1.0])
+
+
+def test_a_gap_is_no_point_and_no_moving_range_spans_it():
+    """A month without a value keeps its neighbours apart: the range 10 -> 30 across the gap
+    is not averaged (it would be if the gap were dropped and the rest joined)."""
+    nan = float("nan")
+    with_gap = xmr_limits([10, 12, nan, 30, 32])
+    assert with_gap.mean == pytest.approx(21.0)
+    assert with_gap.average_moving_range == pytest.approx(2.0)  # |12-10| and |32-30| only
+    assert with_gap.baseline_points == 4
+    joined = xmr_limits([10, 12, 30, 32])
+    assert joined.average_moving_range == pytest.approx((2 + 18 + 2) / 3)
+
+
+def test_points_all_apart_have_no_moving_range_and_a_degenerate_chart():
+    nan = float("nan")
+    apart = xmr_limits([10, nan, 20, nan, 15])
+    assert apart.is_degenerate
+    assert apart.average_moving_range != apart.average_moving_range  # NaN: nothing to average

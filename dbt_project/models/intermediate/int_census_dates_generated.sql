@@ -1,6 +1,7 @@
 -- The census dates of the incomplete-pathway snapshot: every month end from the first month a
 -- referral was received up to the data's as-of date, plus the as-of date itself, which is the
--- "who is waiting now" snapshot.
+-- "who is waiting now" snapshot. Every month end, whether or not a referral arrived in that
+-- month: patients wait through a month of no demand too.
 -- The as-of date is the newest event the extracts know about, unless var census_as_of_date
 -- fixes it (a site re-running an audit as at a past date).
 with pathway as (
@@ -35,12 +36,52 @@ as_of as (
     {%- endif %}
 ),
 
-month_ends as (
-    select distinct
-        cast({{ dbt.last_day(dbt.date_trunc('month', 'received_date'), 'month') }} as date)
-            as census_date
+first_month as (
+    select cast({{ dbt.date_trunc('month', 'min(received_date)') }} as date) as first_month
     from pathway
-    where received_date is not null
+),
+
+digits as (
+    select 0 as digit
+    union all select 1
+    union all select 2
+    union all select 3
+    union all select 4
+    union all select 5
+    union all select 6
+    union all select 7
+    union all select 8
+    union all select 9
+),
+
+-- Months after the first: 0 to 9,999 (over eight centuries, so no census is ever cut off).
+month_offsets as (
+    select thousands.digit * 1000 + hundreds.digit * 100 + tens.digit * 10 + units.digit
+        as month_offset
+    from digits as thousands
+    cross join digits as hundreds
+    cross join digits as tens
+    cross join digits as units
+),
+
+months as (
+    select
+        cast(
+            {{ dbt.dateadd('month', 'month_offsets.month_offset', 'first_month.first_month') }}
+            as date
+        ) as census_month
+    from first_month
+    cross join month_offsets
+    cross join as_of
+    where
+        first_month.first_month is not null
+        and {{ dbt.dateadd('month', 'month_offsets.month_offset', 'first_month.first_month') }}
+        <= as_of.as_of_date
+),
+
+month_ends as (
+    select cast({{ dbt.last_day('census_month', 'month') }} as date) as census_date
+    from months
 ),
 
 final as (

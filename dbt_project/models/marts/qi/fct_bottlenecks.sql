@@ -47,16 +47,21 @@ thresholds as (
     from {{ ref('qi_indicators') }}
 ),
 
+-- Months are numbered as months, not as points: a month without a value (a gap) keeps its
+-- neighbours apart, so no moving range spans it and no run of concern points bridges it.
 numbered as (
     select
         *,
-        row_number() over (
-            partition by site_code, indicator_id order by indicator_month
-        ) as point_number,
-        abs(value - lag(value) over (
-            partition by site_code, indicator_id order by indicator_month
-        )) as moving_range
+        {{ dbt.datediff("cast('2000-01-01' as date)", 'indicator_month', 'month') }}
+            as point_number,
+        case
+            when
+                lag(indicator_month) over series_by_month
+                = {{ dbt.dateadd('month', -1, 'indicator_month') }}
+                then abs(value - lag(value) over series_by_month)
+        end as moving_range
     from points
+    window series_by_month as (partition by site_code, indicator_id order by indicator_month)
 ),
 
 -- sigma = 3.145 / 3 x the median moving range (Wheeler's median-range limits).

@@ -13,11 +13,14 @@ with indicators as (
     where indicator_unit = 'proportion' and not is_network_total
 ),
 
+-- The period ends at the indicator's latest month with a value: an indicator whose months
+-- settle late (a follow-up window still open) has empty months at the end of its grid.
 latest_months as (
     select
         indicator_id,
         max(indicator_month) as period_end
     from indicators
+    where value is not null
     group by indicator_id
 ),
 

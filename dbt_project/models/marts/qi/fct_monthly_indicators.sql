@@ -3,7 +3,10 @@
 -- direction and target (seed qi_indicators), in the months a chart can judge fairly. Those start
 -- var spc_warm_up_months after the site's first referral (the first months of an extract see
 -- only the pathways that finished quickly) and end at the last whole month by the as-of date
--- (a part month would show fewer referrals, not less demand).
+-- (a part month would show fewer referrals, not less demand). Every month of that window has a
+-- row for every indicator: a count with no events is 0 (a month of no demand is what a chart
+-- must show), a proportion or median with no events has no value (a gap: no point, and no
+-- moving range across it).
 with access as (
     select * from {{ ref('int_access_indicators_aggregated_to_months') }}
 ),
@@ -28,9 +31,21 @@ latency as (
     select * from {{ ref('fct_referral_latency') }}
 ),
 
+census as (
+    select * from {{ ref('int_census_dates_generated') }}
+),
+
 as_of as (
-    select census_date as as_of_date from {{ ref('int_census_dates_generated') }}
+    select census_date as as_of_date from census
     where is_as_of_date
+),
+
+-- Every whole month from the first referral received to the as-of date: the month ends of the
+-- census, and the as-of date's month when it is itself a month end.
+whole_months as (
+    select distinct cast({{ dbt.date_trunc('month', 'census_date') }} as date) as indicator_month
+    from census
+    where census_date = cast({{ dbt.last_day('census_date', 'month') }} as date)
 ),
 
 monthly as (
@@ -52,18 +67,47 @@ first_months as (
     group by grouping sets ((site_code), ())
 ),
 
-judged as (
-    select monthly.*
-    from monthly
-    inner join first_months
-        on
-            monthly.is_network_total = first_months.is_network_total
-            and monthly.site_code is not distinct from first_months.site_code
-    cross join as_of
+-- The months each site (and the network) is judged in, for every indicator.
+grid as (
+    select
+        first_months.site_code,
+        first_months.is_network_total,
+        indicators.indicator_id,
+        indicators.indicator_unit,
+        whole_months.indicator_month
+    from first_months
+    cross join indicators
+    cross join whole_months
     where
-        monthly.indicator_month
+        whole_months.indicator_month
         >= {{ dbt.dateadd('month', var('spc_warm_up_months'), 'first_months.first_month') }}
-        and {{ dbt.last_day('monthly.indicator_month', 'month') }} <= as_of.as_of_date
+),
+
+judged as (
+    select
+        grid.site_code,
+        grid.is_network_total,
+        grid.indicator_id,
+        grid.indicator_month,
+        case
+            when grid.indicator_unit = 'proportion' then coalesce(monthly.numerator, 0)
+            else monthly.numerator
+        end as numerator,
+        case
+            when grid.indicator_unit = 'count' then monthly.denominator
+            else coalesce(monthly.denominator, 0)
+        end as denominator,
+        case
+            when grid.indicator_unit = 'count' then coalesce(monthly.value, 0)
+            else monthly.value
+        end as value
+    from grid
+    left join monthly
+        on
+            grid.is_network_total = monthly.is_network_total
+            and grid.site_code is not distinct from monthly.site_code
+            and grid.indicator_id = monthly.indicator_id
+            and grid.indicator_month = monthly.indicator_month
 ),
 
 final as (

@@ -11,18 +11,38 @@
 --   the mean (the November 2023 reading: beyond the limit counts too); the near points only.
 -- A point's side comes from the first rule that flags it, in Making Data Count's order
 -- (astronomical, trend, two in three, shift), and with the improvement direction names it.
+-- A month without a value (a proportion or median with no events) is a gap: no point, no
+-- moving range across it, and no run of any rule through it, so the months either side are
+-- never read as adjacent. The points between two gaps form a segment.
 with indicators as (
     select * from {{ ref('fct_monthly_indicators') }}
     where value is not null
 ),
 
+adjacency as (
+    select
+        *,
+        coalesce(
+            lag(indicator_month) over series_by_month
+            = {{ dbt.dateadd('month', -1, 'indicator_month') }},
+            false
+        ) as follows_previous_month,
+        value - lag(value) over series_by_month as step_from_previous_point
+    from indicators
+    window series_by_month as (
+        partition by is_network_total, site_code, indicator_id order by indicator_month
+    )
+),
+
 steps as (
     select
         *,
-        value - lag(value) over (
+        case when follows_previous_month then step_from_previous_point end as step,
+        sum(case when follows_previous_month then 0 else 1 end) over (
             partition by is_network_total, site_code, indicator_id order by indicator_month
-        ) as step
-    from indicators
+            rows between unbounded preceding and current row
+        ) as segment
+    from adjacency
 ),
 
 limits as (
@@ -82,22 +102,21 @@ run_starts as (
         case when value > upper_near or value < lower_near then 1 else 0 end as is_near
     from banded
     window series_by_month as (
-        partition by is_network_total, site_code, indicator_id order by indicator_month
+        partition by is_network_total, site_code, indicator_id, segment
+        order by indicator_month
     )
 ),
 
 run_numbers as (
     select
         *,
-        sum(starts_side_run) over (
-            partition by is_network_total, site_code, indicator_id order by indicator_month
-            rows between unbounded preceding and current row
-        ) as side_run,
-        sum(starts_step_run) over (
-            partition by is_network_total, site_code, indicator_id order by indicator_month
-            rows between unbounded preceding and current row
-        ) as step_run
+        sum(starts_side_run) over runs_so_far as side_run,
+        sum(starts_step_run) over runs_so_far as step_run
     from run_starts
+    window runs_so_far as (
+        partition by is_network_total, site_code, indicator_id order by indicator_month
+        rows between unbounded preceding and current row
+    )
 ),
 
 run_lengths as (
@@ -133,10 +152,12 @@ windows_of_three as (
     from run_lengths
     window
         series_by_month as (
-            partition by is_network_total, site_code, indicator_id order by indicator_month
+            partition by is_network_total, site_code, indicator_id, segment
+            order by indicator_month
         ),
         next_three as (
-            partition by is_network_total, site_code, indicator_id order by indicator_month
+            partition by is_network_total, site_code, indicator_id, segment
+            order by indicator_month
             rows between current row and 2 following
         )
 ),
@@ -162,7 +183,8 @@ flagged as (
         side != 0 and side_run_length >= {{ var('spc_shift_length') }} as rule_shift
     from windows_of_three
     window series_by_month as (
-        partition by is_network_total, site_code, indicator_id order by indicator_month
+        partition by is_network_total, site_code, indicator_id, segment
+        order by indicator_month
     )
 ),
 
