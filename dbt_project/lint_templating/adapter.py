@@ -6,6 +6,7 @@ _ON_DUCKDB = {
     "incremental_materialization": lambda: "incremental",
     "round_half_away_from_zero": lambda value: f"round({value})",
     "register_landed_tables": lambda: "",
+    "byte_order": lambda expression: expression,
 }
 
 

@@ -42,22 +42,19 @@ first_month as (
 ),
 
 digits as (
-    select 0 as digit
-    union all select 1
-    union all select 2
-    union all select 3
-    union all select 4
-    union all select 5
-    union all select 6
-    union all select 7
-    union all select 8
-    union all select 9
+    {%- for digit in range(10) %}
+    select {{ digit }} as digit
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
 ),
 
 -- Months after the first: 0 to 9,999 (over eight centuries, so no census is ever cut off).
 month_offsets as (
-    select thousands.digit * 1000 + hundreds.digit * 100 + tens.digit * 10 + units.digit
-        as month_offset
+    select
+        thousands.digit * 1000 + hundreds.digit * 100 + tens.digit * 10 + units.digit
+            as month_offset
     from digits as thousands
     cross join digits as hundreds
     cross join digits as tens

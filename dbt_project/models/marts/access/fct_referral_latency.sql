@@ -25,8 +25,10 @@ stages as (
             as days_referral_to_receipt,
         {{ days_between('pathway.received_date', 'pathway.triaged_date') }}
             as days_receipt_to_triage,
-        cast({{ working_days_between('pathway.received_date', 'pathway.triaged_date') }}
-            as {{ dbt.type_bigint() }}) as working_days_receipt_to_triage,
+        cast(
+            {{ working_days_between('pathway.received_date', 'pathway.triaged_date') }}
+            as {{ dbt.type_bigint() }}
+        ) as working_days_receipt_to_triage,
         {{ days_between('pathway.triaged_date', 'pathway.first_offered_date') }}
             as days_triage_to_offer,
         {{ days_between('pathway.first_offered_date', 'pathway.first_seen_date') }}

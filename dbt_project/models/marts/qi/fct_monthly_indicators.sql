@@ -35,11 +35,6 @@ census as (
     select * from {{ ref('int_census_dates_generated') }}
 ),
 
-as_of as (
-    select census_date as as_of_date from census
-    where is_as_of_date
-),
-
 -- Every whole month from the first referral received to the as-of date: the month ends of the
 -- census, and the as-of date's month when it is itself a month end.
 whole_months as (
@@ -97,10 +92,11 @@ judged as (
             when grid.indicator_unit = 'count' then monthly.denominator
             else coalesce(monthly.denominator, 0)
         end as denominator,
+        -- "value" is the column every QI mart reads, keyword or not.
         case
             when grid.indicator_unit = 'count' then coalesce(monthly.value, 0)
             else monthly.value
-        end as value
+        end as value  -- noqa: RF04
     from grid
     left join monthly
         on
