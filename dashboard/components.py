@@ -162,7 +162,9 @@ def table(frame: pd.DataFrame, name: str, column_config: dict | None = None,
     shown = frame.rename(columns={c: _header(c, column_config.get(c)) for c in frame.columns})
     st.download_button("Download CSV", data=formula_safe_csv(shown, READING_DECIMALS),
                        file_name=f"{name}.csv",
-                       mime="text/csv", key=f"download-{name}", icon=":material/download:")
+                       mime="text/csv", key=f"download-{name}", icon=":material/download:",
+                       # A rerun on the click can drop the file before the browser has it.
+                       on_click="ignore")
     if drill is not None:
         # A selection can outlive the rows it was made on (a filter changed since).
         rows = [row for row in event.selection.rows if row < len(original)]

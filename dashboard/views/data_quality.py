@@ -147,6 +147,7 @@ elif (docs / "index.html").exists():
     encoded = base64.b64encode(pages[chosen].read_bytes()).decode("ascii")
     st.iframe(f"data:text/html;base64,{encoded}", height=900)
     st.download_button("Download the Data Docs (zip)", data=_zipped(str(docs)),
-                       file_name="carepath-data-docs.zip", mime="application/zip")
+                       file_name="carepath-data-docs.zip", mime="application/zip",
+                       on_click="ignore")
 else:
     st.write("No Data Docs yet: they are built when a load validates new files.")

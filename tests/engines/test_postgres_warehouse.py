@@ -222,7 +222,8 @@ def _reader_calls(published, sample) -> dict[str, pd.DataFrame]:
                              sample["quarantined_rule"]),
         "spc_points": (sample["site"], "referrals_received", chosen),
         "spc_summary": (None, "referrals_received"), "spc_summaries": (chosen,),
-        "funnel": ("prop_seen_within_target",), "indicators": (),
+        "funnel": ("prop_seen_within_target",), "indicators": (), "access_targets": (),
+        "rows_loaded_by_site": (),
     }
     return {name: getattr(reader, name)(published, *args) for name, args in calls.items()}
 
