@@ -43,10 +43,23 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def printable_relative(path: Path, landing: Path) -> str:
+    """The path under the landing folder as text every store and report can hold: a name whose
+    bytes are not UTF-8 keeps them as backslash escapes (`s\\xff.csv`) instead of carrying
+    unpaired surrogates that DuckDB and PostgreSQL refuse."""
+    relative = os.fsencode(path.relative_to(landing))
+    return relative.decode("utf-8", "backslashreplace")
+
+
 def _ends_with_newline(path: Path, size: int) -> bool:
-    with path.open("rb") as fh:
-        fh.seek(size - 1)
-        return fh.read(1) in (b"\n", b"\r")
+    """Whether the file's last byte ends a line. A file that cannot be read here is left for
+    the loader, which rejects it with the reason when it reads it."""
+    try:
+        with path.open("rb") as fh:
+            fh.seek(size - 1)
+            return fh.read(1) in (b"\n", b"\r")
+    except OSError:
+        return True
 
 
 def _inside(target: Path, landing: Path) -> bool:
@@ -89,18 +102,34 @@ def scan_landing(landing: Path, patience: Patience = DEFAULT_PATIENCE) -> list[L
     pending = [landing]
     while pending:
         folder = pending.pop()
-        with os.scandir(folder) as it:
-            children = sorted(it, key=lambda e: e.name)
+        try:
+            with os.scandir(folder) as it:
+                children = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            entries.append(LandingEntry(
+                folder, printable_relative(folder, landing), "refused",
+                f"folder cannot be read ({exc.strerror or exc}): its files wait until the "
+                "loader may list it"))
+            continue
         for child in children:
             path = Path(child.path)
-            relative = str(path.relative_to(landing))
-            st = child.stat(follow_symlinks=False)
+            relative = printable_relative(path, landing)
+            try:
+                st = child.stat(follow_symlinks=False)
+            except OSError:
+                continue  # gone since the folder was listed: the next run sees what is there
             if child.name.startswith("."):
                 entries.append(LandingEntry(path, relative, "ignored",
                                             "hidden entry (name starts with a dot)",
                                             st.st_size, st.st_mtime_ns))
             elif stat.S_ISLNK(st.st_mode):
-                entries.append(_classify_link(path, relative, landing, patience, now, st))
+                try:
+                    entries.append(_classify_link(path, relative, landing, patience, now, st))
+                except OSError as exc:
+                    entries.append(LandingEntry(path, relative, "refused",
+                                                "symbolic link that cannot be followed "
+                                                f"({exc.strerror or exc})", st.st_size,
+                                                st.st_mtime_ns))
             elif stat.S_ISDIR(st.st_mode):
                 pending.append(path)
             elif stat.S_ISREG(st.st_mode):

@@ -33,7 +33,13 @@ from carepath.ingest.delivery_order import DeliveryOrder
 from carepath.ingest.discover import LandingEntry, file_sha256, scan_landing
 from carepath.ingest.identifier_headers import load_identifier_headers
 from carepath.ingest.ledger import FileOutcome, Ledger, landed_site_and_extract
-from carepath.ingest.mapping import NameFacts, SiteMapping, SiteMappings, load_site_mappings
+from carepath.ingest.mapping import (
+    NameFacts,
+    NamePatternTooSlow,
+    SiteMapping,
+    SiteMappings,
+    load_site_mappings,
+)
 from carepath.ingest.records import rows_in_unloadable_file
 from carepath.ingest.release import expose_referrals, release_held_rows
 from carepath.ingest.stage import Delivery, FileRejected, create_stage, drop_stage, stage_files
@@ -106,6 +112,8 @@ class _Run:
         self.tolerance = timedelta(days=settings.future_tolerance_days)
         # A broken list stops the run (IdentifierConfigError): files must never load unchecked.
         self.identifiers = load_identifier_headers(settings.direct_identifiers_path)
+        # The work folder's links hold raw identifiers: whatever a killed run left goes first.
+        shutil.rmtree(settings.work_dir, ignore_errors=True)
         settings.work_dir.mkdir(parents=True, exist_ok=True)
 
     def settle(self, entry: LandingEntry, outcome: FileOutcome,
@@ -170,7 +178,12 @@ def _judge_entry(run: _Run, entry: LandingEntry) -> _Candidate | None:
         run.settle(entry, FileOutcome(entry.relative, site, extract, "rejected", rows,
                                       reason=problem), sha=sha, mapping_sha256=mapping_sha)
         return None
-    facts = mapping.naming.parse(Path(entry.relative).name)
+    try:
+        facts = mapping.naming.parse(Path(entry.relative).name)
+    except NamePatternTooSlow as exc:
+        run.settle(entry, FileOutcome(entry.relative, site, extract, "rejected",
+                                      reason=str(exc)), sha=sha, mapping_sha256=mapping_sha)
+        return None
     arrived = datetime.fromtimestamp(entry.mtime_ns / 1e9)
     delivered_at = (datetime.combine(facts.delivered_on, time(23, 59, 59))
                     if facts.delivered_on else arrived)

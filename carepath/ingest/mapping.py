@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+import regex
 import yaml
 
 from carepath.contract import CODE_SETS, COLUMNS, EXTRACTS, column_names
+from carepath.ingest.mapping_shape import MappingShapeError, check_mapping_shape
 
 CANONICAL_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
@@ -45,17 +47,35 @@ class ExtractMapping:
         return self.columns.get(canonical, canonical)
 
 
+# A site's name pattern is searched with this time limit: a pattern that backtracks without end
+# (`(a+)+$`) must cost its own file, not the run.
+NAME_MATCH_SECONDS = 1.0
+
+
+class NamePatternTooSlow(ValueError):
+    """The site's name_pattern did not finish on a file name within the time limit."""
+
+
 @dataclass(frozen=True)
 class FileNaming:
     """How a site's file names carry the delivery: a regular expression searched in the name,
     with optional named groups `delivered` (the delivery date, in `delivered_format`), `period`
-    (the month the data covers, YYYY-MM) and `version` (a number; a higher one is a resend)."""
+    (the month the data covers, YYYY-MM) and `version` (a number; a higher one is a resend).
+    Patterns are compiled by the `regex` module, whose searches take a time limit (Python's
+    `re` syntax, which it accepts, has none)."""
 
-    pattern: re.Pattern | None = None
+    pattern: regex.Pattern | None = None
     delivered_format: str = "%Y-%m-%d"
 
     def parse(self, file_name: str) -> NameFacts:
-        match = self.pattern.search(file_name) if self.pattern else None
+        try:
+            match = (self.pattern.search(file_name, timeout=NAME_MATCH_SECONDS)
+                     if self.pattern else None)
+        except TimeoutError as exc:
+            raise NamePatternTooSlow(
+                f"the site's file.name_pattern ran over {NAME_MATCH_SECONDS:g} s on this name "
+                "and was stopped: simplify the pattern (nested repeats such as (a+)+ backtrack "
+                "without end)") from exc
         if match is None:
             return NameFacts()
         groups = match.groupdict()
@@ -81,7 +101,7 @@ class NameFacts:
 
 # Without a pattern of its own, a site's file names are searched for a month `YYYY-MM` and an
 # optional `_v<N>` after it (the demo sites write `<SITE>_<extract>_<YYYY-MM>.csv`).
-DEFAULT_NAMING = FileNaming(re.compile(
+DEFAULT_NAMING = FileNaming(regex.compile(
     r"(?<!\d)(?P<period>\d{4}-(?:0[1-9]|1[0-2]))(?:_v(?P<version>\d+))?(?!\d)"))
 
 
@@ -134,8 +154,8 @@ def _file_options(path: Path, opts: dict) -> dict:
     naming = DEFAULT_NAMING
     if opts.get("name_pattern"):
         try:
-            pattern = re.compile(str(opts["name_pattern"]))
-        except re.error as exc:
+            pattern = regex.compile(str(opts["name_pattern"]))
+        except regex.error as exc:
             raise MappingError(f"{path}: file.name_pattern is not a regular expression: {exc}") \
                 from exc
         unknown = set(pattern.groupindex) - {"delivered", "period", "version"}
@@ -164,11 +184,11 @@ def _parse(path: Path) -> SiteMapping:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise MappingError(f"{path}: cannot read mapping: {exc}") from exc
-    if not isinstance(doc, dict) or "site_code" not in doc:
-        raise MappingError(f"{path}: a mapping needs at least `site_code`")
+    try:
+        check_mapping_shape(doc)
+    except MappingShapeError as exc:
+        raise MappingError(f"{path}: {exc}") from exc
     file_opts = doc.get("file") or {}
-    if not isinstance(file_opts, dict):
-        raise MappingError(f"{path}: `file` must be a mapping of settings")
     options = _file_options(path, file_opts)
     extracts: dict[str, ExtractMapping] = {}
     for name, spec in (doc.get("extracts") or {}).items():
@@ -229,6 +249,9 @@ def load_site_mappings(mappings_dir: Path) -> SiteMappings:
             usable[site] = _parse_site(path)
         except (OSError, MappingError) as exc:
             problems[site] = f"the site's mapping is unusable: {exc}"
+        except (TypeError, ValueError, AttributeError) as exc:  # a shape the checks missed
+            problems[site] = (f"the site's mapping is unusable: {path}: "
+                              f"{type(exc).__name__}: {exc}")
     return SiteMappings(usable, problems, fingerprints)
 
 

@@ -71,5 +71,5 @@ def rows_in_unloadable_file(path: Path, encoding: str, delimiter: str,
     """For the ledger of a rejected file: its data rows where the file can be read at all."""
     try:
         return read_records(path, encoding, delimiter, skip_lines).data_rows
-    except (OSError, UnicodeDecodeError, csv.Error, LookupError):
+    except (OSError, UnicodeError, csv.Error, LookupError):
         return None

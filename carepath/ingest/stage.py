@@ -73,7 +73,7 @@ def read_header(delivery: Delivery, mapping: SiteMapping) -> list[str]:
             for _ in range(mapping.skip_lines):
                 fh.readline()
             header = next(csv.reader(fh, delimiter=mapping.delimiter), None)
-    except (UnicodeDecodeError, LookupError) as exc:
+    except (UnicodeError, LookupError) as exc:
         raise FileRejected(delivery.read_path,
                            f"not readable as {mapping.encoding}: {exc}") from exc
     except (OSError, csv.Error) as exc:
@@ -265,6 +265,10 @@ def stage_files(con: duckdb.DuckDBPyConnection, deliveries: list[Delivery],
         except FileRejected as exc:
             results[delivery.delivery_id] = exc
             continue
+        except Exception as exc:  # one file's surprise must not stop the run
+            results[delivery.delivery_id] = FileRejected(
+                delivery.read_path, f"header could not be read: {_first_line(exc)}")
+            continue
         groups.setdefault(tuple(header), []).append(delivery)
     for header, group in groups.items():
         if len(group) > 1:
@@ -301,7 +305,7 @@ def _stage_lines_group(con: duckdb.DuckDBPyConnection, group: list[Delivery],
     try:
         con.execute(f"insert into {table} " + stage_select(
             group, mapping, header, earliest, future_tolerance, rows_before))
-    except duckdb.Error:
+    except Exception:  # any failure at all: the files are tried one by one
         con.execute(f"delete from {table} where list_contains(?, _delivery_id)", [ids])
         return None
     counts = _staged_counts(con, table, ids)
@@ -324,10 +328,18 @@ def _stage_one(con: duckdb.DuckDBPyConnection, delivery: Delivery, mapping: Site
                                f"unreadable: {str(exc).splitlines()[0]}") from exc
         rows = _staged_counts(con, table, [delivery.delivery_id]).get(delivery.delivery_id, 0)
         check_row_count(con, delivery, mapping, rows)
-    except FileRejected:
+    except Exception as exc:
+        # Whatever went wrong costs this file only: the others of the run load.
         con.execute(f"delete from {table} where _delivery_id = ?", [delivery.delivery_id])
-        raise
+        if isinstance(exc, FileRejected):
+            raise
+        raise FileRejected(delivery.read_path, f"could not be read: {_first_line(exc)}") from exc
     return rows
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
 
 
 def check_row_count(con: duckdb.DuckDBPyConnection, delivery: Delivery, mapping: SiteMapping,
@@ -337,7 +349,7 @@ def check_row_count(con: duckdb.DuckDBPyConnection, delivery: Delivery, mapping:
     try:
         counted = count_records(delivery.read_path, mapping.encoding, mapping.delimiter,
                                 mapping.skip_lines, rows_read)
-    except (UnicodeDecodeError, csv.Error) as exc:
+    except (UnicodeError, csv.Error) as exc:
         raise FileRejected(delivery.read_path, f"rows cannot be counted: {exc}") from exc
     if counted.data_rows != rows_read:
         raise FileRejected(delivery.read_path,

@@ -51,6 +51,11 @@ def _setup(landing: Path, outside: Path, steps: list[str]) -> None:
         if step == "fifo":
             (landing / "ASH" / "sessions").mkdir(parents=True, exist_ok=True)
             os.mkfifo(landing / "ASH" / "sessions" / "pipe.csv")
+        elif step == "name_not_utf8":
+            folder = landing / "ASH" / "sessions"
+            folder.mkdir(parents=True, exist_ok=True)
+            good = (folder / "good.csv").read_text()
+            (folder / os.fsdecode(b"s\xff.csv")).write_text(good.replace("S-GOOD", "S-NAME"))
         elif step == "symlink_out":
             target = outside / "elsewhere.csv"
             target.write_text("session_id\nS1\n")
@@ -61,6 +66,14 @@ def _setup(landing: Path, outside: Path, steps: list[str]) -> None:
             (landing / "ASH" / "sessions" / "linked").symlink_to(landing / "ASH" / "referrals")
         else:
             raise ValueError(f"unknown setup step {step!r}")
+
+
+def _landed_name(recorded: str) -> str:
+    """The file's own name from the ledger's: bytes that are not UTF-8 are recorded escaped
+    (`\\xff`), the rest as they are."""
+    if "\\x" not in recorded:
+        return recorded
+    return os.fsdecode(recorded.encode("ascii").decode("unicode_escape").encode("latin-1"))
 
 
 def _data_rows(path: Path, encoding: str, delimiter: str, skip: int) -> int:
@@ -116,7 +129,7 @@ def test_bad_input(case, data_dir: Settings, tmp_path, monkeypatch):
                 want["rows"], name
             mapping = load_site_mappings(data_dir.mappings_dir).usable[outcome.site_code]
             assert outcome.rows_in_file == _data_rows(
-                data_dir.landing_dir / name, mapping.encoding, mapping.delimiter,
+                data_dir.landing_dir / _landed_name(name), mapping.encoding, mapping.delimiter,
                 mapping.skip_lines), name
             quarantined: dict[int, list[str]] = {}
             for line, rule in con.execute(
