@@ -19,6 +19,13 @@ BUSINESS_KEYS = {
 }
 
 
+# The columns that identify a site, patient, referral, session or measure. They are normalised
+# before anything else reads them (carepath.ingest.stage): one id typed two ways is one id.
+IDENTIFIER_COLUMNS = ("site_code", "patient_id", "referral_id", "session_id", "measure_id")
+# No identifier is longer than this; a longer cell is a spoiled row, not an id.
+MAX_IDENTIFIER_LENGTH = 64
+
+
 @dataclass(frozen=True)
 class Column:
     name: str

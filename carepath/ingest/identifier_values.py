@@ -14,7 +14,9 @@ What counts as looking like an identifier (UK sources):
 * an email address;
 * a UK telephone number: 0 or +44 then ten digits, spaced or hyphenated, standing alone;
 * a UK postcode written with its space (outward and inward code, e.g. `LS1 4AP`), standing
-  alone;
+  alone, or without it (`LS14AP`) as the whole cell: run into other text, an unspaced postcode
+  cannot be told from a reference such as `RX12AB`, but a cell holding nothing else is read as
+  one (the inward code's letters are never C, I, K, M, O or V);
 * the site's own hospital-number pattern, from `file.hospital_number_pattern` in its mapping,
   matched as a whole word.
 
@@ -31,8 +33,10 @@ _BEFORE = r"(^|[^A-Za-z0-9_-])"
 _AFTER = r"([^A-Za-z0-9_-]|$)"
 EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 PHONE = _BEFORE + r"(\+44[ -]?(\(0\)[ -]?)?|0)[1-9]([ -]?[0-9]){8,9}" + _AFTER
-# With its space, as written in an address: without it, references such as `RX12AB` would match.
-POSTCODE = _BEFORE + r"[A-Za-z]{1,2}[0-9][A-Za-z0-9]? [0-9][A-Za-z]{2}" + _AFTER
+# With its space, as written in an address, anywhere in a cell; without it, only as the whole
+# cell (inside other text, references such as `RX12AB-3` would match).
+POSTCODE = (_BEFORE + r"[A-Za-z]{1,2}[0-9][A-Za-z0-9]? [0-9][A-Za-z]{2}" + _AFTER
+            + r"|^[A-Za-z]{1,2}[0-9][A-Za-z0-9]?[0-9][ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2}$")
 NHS_CANDIDATE = r"[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}"
 NHS_NUMBER = _BEFORE + NHS_CANDIDATE + _AFTER
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from carepath.contract import CODE_SETS, COLUMNS
+from carepath.contract import CODE_SETS, COLUMNS, IDENTIFIER_COLUMNS, MAX_IDENTIFIER_LENGTH
 from carepath.ingest.delivery_order import DeliveryOrder
 from carepath.ingest.identifier_headers import IdentifierHeaders
 from carepath.ingest.identifier_values import identifier_kind_sql, mask
@@ -100,6 +100,27 @@ _NUMBER_TEXT = "[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)"
 # Control characters (NUL, tab, carriage return, ...) belong in no cell of an extract: in an id
 # they would make a second patient or referral that looks like the first.
 _CONTROL_CHARACTER = "[\\x00-\\x1f\\x7f]"
+# Characters no one sees: format characters (zero-width spaces and joiners, byte order marks,
+# direction overrides and isolates: Unicode category Cf) and the line and paragraph separators.
+_INVISIBLE = "[\\p{Cf}\\x{0085}\\x{2028}\\x{2029}]"
+
+
+def _identifier(cell: str) -> str:
+    """SQL: an identifier cell as one id typed any way reads: Unicode NFC (a composed and a
+    decomposed é are one letter), invisible characters removed, spaces trimmed; empty is NULL."""
+    return (f"nullif(trim(regexp_replace(nfc_normalize({cell}), {_sql_str(_INVISIBLE)}, '', "
+            f"'g')), '')")
+
+
+def _too_long(col_name: str, cell: str) -> tuple[str, str]:
+    """SQL: an identifier over MAX_IDENTIFIER_LENGTH characters withheld (a mask says how long
+    it was), and its row's parse failure naming why."""
+    over = f"length({cell}) > {MAX_IDENTIFIER_LENGTH}"
+    masked = (f"case when {over} then '[withheld: ' || length({cell}) || ' characters, over the "
+              f"{MAX_IDENTIFIER_LENGTH} an id may have]' else {cell} end")
+    failure = (f"case when {over} then "
+               f"{_sql_str(f'{col_name} (longer than {MAX_IDENTIFIER_LENGTH} characters)')} end")
+    return masked, failure
 
 
 def _typed(expr: str, kind: str, fmt: str, timezone: str) -> str:
@@ -154,10 +175,15 @@ def _canonical_selects(extract: str, mapping: SiteMapping,
             cases = " ".join(f"when {_sql_str(k)} then {_sql_str(v)}"
                              for k, v in em.codes[col.name].items())
             cell = f"case {cell} {cases} else {cell} end"
+        if col.name in IDENTIFIER_COLUMNS:
+            cell = _identifier(cell)
         if col.type in ("string", "code"):
             # Typed cells need no scan of their own: a control character fails their parse.
             failures.append(f"case when regexp_matches({cell}, '{_CONTROL_CHARACTER}') "
                             f"then {_sql_str(col.name + ' (control character)')} end")
+        if col.name in IDENTIFIER_COLUMNS:
+            cell, failure = _too_long(col.name, cell)
+            failures.append(failure)
         if col.name == "patient_id":
             selects.append(f"{SQL_FUNCTION}({cell})")
             continue

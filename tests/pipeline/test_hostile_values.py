@@ -54,6 +54,8 @@ IDENTIFIERS = {
     "hospital_number_in_programme": ("referrals", {"referral_id": "ID-5",
                                                    "programme_type": "K7654321"}),
     "nhs_as_a_number": ("referrals", {"referral_id": "ID-6", "planned_weeks": "4010232137"}),
+    "unspaced_postcode_in_cancer_type": ("referrals", {"referral_id": "ID-7",
+                                                       "cancer_type": "SW1A1AA"}),
     "nhs_in_session_id": ("sessions", {"session_id": "401-023-2137", "referral_id": "OK-1"}),
     "phone_in_mode": ("sessions", {"session_id": "S-2", "referral_id": "OK-1",
                                    "mode": "+44 20 7946 0018"}),
@@ -67,7 +69,7 @@ DASHBOARD_TABLES = ["site_performance", "waiting_now_by_site", "longest_waiters"
                     "rejected_files", "referrals", "waiting_list_monthly",
                     "registry_completeness", "spc_summaries"]
 RAW_VALUES = ["943 476 5919", "9434765919", "jo.bloggs", "07700 900123", "LS1 4AP", "K7654321",
-              "4010232137", "401-023-2137", "7946 0018", "PAT-HOSTILE-1"]
+              "4010232137", "401-023-2137", "7946 0018", "PAT-HOSTILE-1", "SW1A1AA"]
 
 
 def _every_text_in(path) -> list[str]:
