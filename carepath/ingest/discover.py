@@ -51,15 +51,21 @@ def printable_relative(path: Path, landing: Path) -> str:
     return relative.decode("utf-8", "backslashreplace")
 
 
+# A line break as its last bytes: one byte in UTF-8 and Latin-1, two in UTF-16 (either byte
+# order), so a complete UTF-16 file settles as soon as a UTF-8 one does.
+_LINE_ENDS = (b"\n", b"\r", b"\n\x00", b"\r\x00", b"\x00\n", b"\x00\r")
+
+
 def _ends_with_newline(path: Path, size: int) -> bool:
-    """Whether the file's last byte ends a line. A file that cannot be read here is left for
-    the loader, which rejects it with the reason when it reads it."""
+    """Whether the file ends with a line break, in any encoding a site may send. A file that
+    cannot be read here is left for the loader, which rejects it with the reason."""
     try:
         with path.open("rb") as fh:
-            fh.seek(size - 1)
-            return fh.read(1) in (b"\n", b"\r")
+            fh.seek(max(size - 2, 0))
+            tail = fh.read(2)
     except OSError:
         return True
+    return tail.endswith(_LINE_ENDS)
 
 
 def _inside(target: Path, landing: Path) -> bool:

@@ -9,6 +9,7 @@ Expectations suite's decision, not this module's.
 
 from __future__ import annotations
 
+import codecs
 import csv
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -86,6 +87,31 @@ def read_header(delivery: Delivery, mapping: SiteMapping) -> list[str]:
         raise FileRejected(delivery.read_path, "duplicated column name(s): "
                            + ", ".join(repr(h) for h in duplicated))
     return header
+
+
+def check_not_utf8_at_latin1_site(delivery: Delivery, mapping: SiteMapping) -> None:
+    """Refuse a file that is UTF-8 at a site whose mapping says Latin-1. Every byte sequence is
+    valid Latin-1, so such a file would load with each accented letter turned into two
+    (`JosÃ©`), giving the patient a second pseudonym without a word. A file with bytes above
+    127 that all decode as UTF-8 is UTF-8: Latin-1 text with accents almost never does."""
+    if mapping.encoding != "latin-1":
+        return
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    beyond_ascii = False
+    try:
+        with delivery.read_path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                beyond_ascii = beyond_ascii or not chunk.isascii()
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return  # not UTF-8: Latin-1 as the mapping says
+    except OSError as exc:
+        raise FileRejected(delivery.read_path, f"unreadable: {exc.strerror or exc}") from exc
+    if beyond_ascii:
+        raise FileRejected(delivery.read_path, "the file is UTF-8 (its accented letters decode "
+                           "as UTF-8), but the site's mapping says latin-1: set file.encoding "
+                           "to utf-8 in the mapping, or send the file in Latin-1")
 
 
 def _cell(source: str | None) -> str:
@@ -286,6 +312,7 @@ def stage_files(con: duckdb.DuckDBPyConnection, deliveries: list[Delivery],
     groups: dict[tuple[str, ...], list[Delivery]] = {}
     for delivery in deliveries:
         try:
+            check_not_utf8_at_latin1_site(delivery, mapping)
             header = read_header(delivery, mapping)
             check_header(delivery, mapping, header, identifiers)
         except FileRejected as exc:
