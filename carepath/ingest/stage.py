@@ -151,15 +151,30 @@ def _too_long(col_name: str, cell: str) -> tuple[str, str]:
 
 def _typed(expr: str, kind: str, fmt: str, timezone: str) -> str:
     if kind == "timestamp":
-        parsed = f"try_strptime({expr}, {_sql_str(fmt)})"
+        if "%z" not in fmt:
+            return f"try_strptime({expr}, {_sql_str(fmt)})"
+        # `Z` (Zulu) is the offset +00:00, which the parser does not read as one.
+        zulu = f"regexp_replace({expr}, '[Zz]$', '+00:00')"
+        parsed = f"try_strptime({zulu}, {_sql_str(fmt)})"
         # With an offset in the data, convert to the site's local wall-clock time: the
         # metrics count local calendar days.
-        return f"timezone({_sql_str(timezone)}, {parsed})" if "%z" in fmt else parsed
+        return f"timezone({_sql_str(timezone)}, {parsed})"
     if kind in ("number", "integer"):
         pattern = _INTEGER_TEXT if kind == "integer" else _NUMBER_TEXT
         return (f"case when regexp_full_match({expr}, {_sql_str(pattern)}) "
                 f"then try_cast({expr} as {SQL_TYPES[kind]}) end")
     return expr
+
+
+def _nonexistent_local_time(col_name: str, local: str, timezone: str) -> str:
+    """SQL: a parse failure naming a wall-clock time the site's zone skipped (01:30 on the
+    Sunday the clocks go forward, in London). No instant had that reading, so it is a typing
+    error, and which hour was meant cannot be known: the row is held, not guessed at. Such a
+    time does not survive the round trip to an instant and back."""
+    zone = _sql_str(timezone)
+    reason = f"{col_name} (a local time that does not exist: the clocks went forward)"
+    return (f"case when timezone({zone}, timezone({zone}, {local})) != {local} "
+            f"then {_sql_str(reason)} end")
 
 
 def check_header(delivery: Delivery, mapping: SiteMapping, header: list[str],
@@ -220,6 +235,8 @@ def _canonical_selects(extract: str, mapping: SiteMapping,
         if typed != cell:
             failures.append(f"case when {cell} is not null and {typed} is null "
                             f"then {_sql_str(col.name)} end")
+        if col.type == "timestamp" and "%z" not in mapping.timestamp_format:
+            failures.append(_nonexistent_local_time(col.name, typed, mapping.timezone))
     parse_failures = (f"nullif(concat_ws(', ', {', '.join(failures)}), '')"
                       if failures else "NULL")
     return selects, parse_failures, screens
