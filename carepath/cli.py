@@ -10,6 +10,8 @@ import os
 import sys
 from pathlib import Path
 
+from carepath.faults import EXIT_STORAGE, storage_fault
+
 
 def _generate(args: argparse.Namespace) -> int:
     from carepath.generate import generate
@@ -30,6 +32,8 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # the build failed: nothing was published
 EXIT_FILES_REJECTED = 3  # published, but some files were rejected (see the summary)
 EXIT_LOCKED = 75  # another run holds the data folder (EX_TEMPFAIL: try again later)
+# 74: a storage fault (a full disk, a read-only data folder), said in a sentence
+# (carepath.faults.EXIT_STORAGE).
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -188,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser(
         "run", help="load new extracts, build the marts, publish them",
         epilog="exit status: 0 published; 1 the build failed (nothing published); 3 published, "
-               "but some files were rejected; 75 another run holds the data folder")
+               "but some files were rejected; 74 a storage fault (a full disk, a read-only "
+               "data folder), said in a sentence; 75 another run holds the data folder")
     run.add_argument("--data-dir", help="data folder (default: $CAREPATH_DATA_DIR or ./data)")
     run.add_argument("--force-build", action="store_true",
                      help="rebuild every model from the raw history (dbt --full-refresh), "
@@ -289,7 +294,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         code = _refusal_status(exc)
         if code is None:
-            raise
+            fault = storage_fault(exc, getattr(args, "data_dir", None))
+            if fault is None:
+                raise
+            print(f"carepath: {fault}", file=sys.stderr)
+            return EXIT_STORAGE
         print(f"carepath: {exc}", file=sys.stderr)
         return code
 

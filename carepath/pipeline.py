@@ -17,6 +17,7 @@ from carepath.publish.publication import (
     current_publication,
     ledger_state,
     publish,
+    published_copy_damaged,
     rows_in_warehouse,
 )
 from carepath.run_lock import run_lock
@@ -44,6 +45,9 @@ def staleness(settings: Settings) -> list[str]:
     published = current_publication(settings)
     if published is None:
         return ["nothing is published yet"]
+    if published_copy_damaged(settings):
+        return ["the published copy is damaged (its checksum differs from the one recorded "
+                "at publication)"]
     reasons = []
     if published.ledger_state != ledger_state(settings):
         reasons.append("rows were loaded or released since the publication")

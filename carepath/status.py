@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import duckdb
 
+from carepath.publish.publication import published_copy_damaged
 from carepath.publish.published_copy import published_copy
 from carepath.settings import Settings
+from carepath.store import store_errors
 from carepath.transform.build_record import last_build
 
 
@@ -40,6 +42,19 @@ def published_status(settings: Settings) -> tuple[str, bool]:
     published = published_copy(settings)
     if not published.exists():
         return "\n".join([f"nothing published yet at {published}", *_last_build(settings)]), False
+    if published_copy_damaged(settings):
+        return "\n".join([f"the published copy at {published} is DAMAGED: its checksum differs "
+                          "from the one recorded at publication; the next run publishes a "
+                          "fresh one", *_last_build(settings)]), False
+    try:
+        return _described(settings, published)
+    except store_errors() as exc:
+        return "\n".join([f"the published copy at {published} cannot be read "
+                          f"({type(exc).__name__}: {str(exc).splitlines()[0]}); the next run "
+                          "publishes a fresh one", *_last_build(settings)]), False
+
+
+def _described(settings: Settings, published) -> tuple[str, bool]:
     published_at = published.frame(
         "select max(published_at) as published_at from publication").published_at.iloc[0]
     files = published.frame("""

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from carepath.ingest.discover import file_sha256
 from carepath.settings import Settings
 from carepath.store import PostgresStore, open_store_read_only, store_errors, warehouse_location
 from carepath.warehouse import open_read_only
@@ -107,8 +108,34 @@ def _publish_duckdb(settings: Settings, fingerprint: str, ledger: str | None,
         con.execute("detach wh")
     finally:
         con.close()
+    digest = file_sha256(tmp)
     os.replace(tmp, target)
+    # Written after the copy it describes: a crash between the two leaves a checksum that does
+    # not match, which the next run reads as a damaged copy and republishes.
+    checksum = checksum_path(target)
+    pending = checksum.with_name(checksum.name + ".next")
+    pending.write_text(digest + "\n")
+    os.replace(pending, checksum)
     return target
+
+
+def checksum_path(published: Path) -> Path:
+    """Where the published DuckDB file's SHA-256, recorded at publication, is kept."""
+    return published.with_name(published.name + ".sha256")
+
+
+def published_copy_damaged(settings: Settings) -> bool:
+    """Whether the published DuckDB file differs from the bytes that were published (a disk
+    fault, or something writing into it): its SHA-256 no longer matches the one recorded at
+    publication. A PostgreSQL publication is the database's to keep whole."""
+    if warehouse_location(settings).url is not None or not settings.published_path.exists():
+        return False
+    checksum = checksum_path(settings.published_path)
+    try:
+        recorded = checksum.read_text().strip()
+    except OSError:
+        return True  # published without its checksum: nothing vouches for the copy
+    return file_sha256(settings.published_path) != recorded
 
 
 def _publish_postgres(url: str, settings: Settings, fingerprint: str, ledger: str | None,
