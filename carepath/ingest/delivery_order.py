@@ -43,3 +43,12 @@ class DeliveryOrder:
         return cls(facts.delivered_on, facts.period,
                    facts.version if facts.version is not None else UNVERSIONED,
                    arrived_at, relative)
+
+
+def named_order(facts: NameFacts) -> tuple:
+    """What a file's name says of its place among the site's deliveries (date, period,
+    version), comparable as NEWEST_FIRST compares them: a part the name does not carry is the
+    oldest. Arrival and path, which say nothing about the data, are left out."""
+    return (facts.delivered_on is not None, facts.delivered_on or date.min,
+            facts.period is not None, facts.period or "",
+            facts.version if facts.version is not None else UNVERSIONED)

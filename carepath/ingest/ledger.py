@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
+from carepath.ingest.delivery_order import named_order
 from carepath.ingest.discover import LandingEntry
 from carepath.ingest.mapping import NameFacts
 
@@ -62,16 +63,16 @@ class Ledger:
             ) as attempts
             where attempt = 1""").fetchall()
         self._by_path = {r[0]: Recorded(*r[1:]) for r in rows}
-        # The bytes already taken in (loaded), with the file that first carried them.
-        self._loaded_sha = dict(store.execute("""
-            select file_sha256, source_file
-            from (
-                select file_sha256, source_file, row_number() over (
-                    partition by file_sha256 order by delivery_id) as carrier
+        # The bytes already taken in (loaded), with the newest delivery that carried them.
+        self._loaded_sha: dict[str, Carrier] = {}
+        for sha, source, site, extract, delivered_on, period, version in store.execute("""
+                select file_sha256, source_file, site_code, extract, delivered_on,
+                       data_period, delivery_version
                 from ops.loaded_files
                 where status = 'loaded'
-            ) as carriers
-            where carrier = 1""").fetchall())
+                order by delivery_id""").fetchall():
+            self.note_loaded(sha, Carrier(source, site, extract,
+                                          named_order(NameFacts(delivered_on, period, version))))
 
     def take_id(self) -> int:
         """Ids count on from the ledger's maximum: one process writes at a time (run lock)."""
@@ -86,12 +87,14 @@ class Ledger:
             return False
         return not (seen.status == "rejected" and seen.mapping_sha256 != mapping_sha256)
 
-    def loaded_as(self, sha: str) -> str | None:
-        """The landed path that first carried these bytes into the warehouse, if any."""
+    def loaded_as(self, sha: str) -> Carrier | None:
+        """The newest delivery that carried these bytes into the warehouse, if any."""
         return self._loaded_sha.get(sha)
 
-    def note_loaded(self, sha: str, relative: str) -> None:
-        self._loaded_sha.setdefault(sha, relative)
+    def note_loaded(self, sha: str, carrier: Carrier) -> None:
+        known = self._loaded_sha.get(sha)
+        if known is None or carrier.named_order > known.named_order:
+            self._loaded_sha[sha] = carrier
 
     def record(self, delivery_id: int, entry: LandingEntry, outcome: FileOutcome,
                sha: str | None = None, mapping_sha256: str | None = None,
@@ -111,6 +114,21 @@ class Ledger:
              facts.version if facts else None, mapping_sha256])
         self._by_path[entry.relative] = Recorded(delivery_id, sha, outcome.status, entry.size,
                                                  entry.mtime_ns, mapping_sha256)
+
+
+@dataclass(frozen=True)
+class Carrier:
+    """A loaded file that carried some bytes, and what its name says of its delivery."""
+
+    source_file: str
+    site_code: str | None
+    extract: str | None
+    named_order: tuple  # carepath.ingest.delivery_order.named_order
+
+    def is_older_than(self, site: str | None, extract: str | None, named: tuple) -> bool:
+        """Whether a file of `site` and `extract` whose name places it at `named` is a later
+        delivery of this one's data: the same bytes resent as a newer delivery."""
+        return (site, extract) == (self.site_code, self.extract) and named > self.named_order
 
 
 def landed_site_and_extract(relative: str) -> tuple[str | None, str | None]:

@@ -29,10 +29,10 @@ import duckdb
 
 from carepath.contract import EXTRACTS
 from carepath.ingest import pseudonym
-from carepath.ingest.delivery_order import DeliveryOrder
+from carepath.ingest.delivery_order import DeliveryOrder, named_order
 from carepath.ingest.discover import LandingEntry, file_sha256, scan_landing
 from carepath.ingest.identifier_headers import load_identifier_headers
-from carepath.ingest.ledger import FileOutcome, Ledger, landed_site_and_extract
+from carepath.ingest.ledger import Carrier, FileOutcome, Ledger, landed_site_and_extract
 from carepath.ingest.mapping import (
     NameFacts,
     NamePatternTooSlow,
@@ -164,9 +164,9 @@ def _judge_entry(run: _Run, entry: LandingEntry) -> _Candidate | None:
                    mapping_sha256=mapping_sha)
         return None
     first = run.ledger.loaded_as(sha)
-    if first is not None:
+    if first is not None and not _resent_as_newer(run, first, site, extract, entry):
         run.settle(entry, FileOutcome(entry.relative, site, extract, "duplicate",
-                                      reason=f"same bytes as {first}"), sha=sha)
+                                      reason=f"same bytes as {first.source_file}"), sha=sha)
         return None
     problem = _placement_problem(run, site, extract, entry)
     mapping = run.mappings.usable.get(site) if site else None
@@ -191,8 +191,25 @@ def _judge_entry(run: _Run, entry: LandingEntry) -> _Candidate | None:
     delivery = Delivery(delivery_id, entry.relative, site, extract,
                         run.read_link(delivery_id, entry), delivered_at,
                         DeliveryOrder.of(facts, arrived, entry.relative))
-    run.ledger.note_loaded(sha, entry.relative)  # the same bytes twice in one run load once
+    # The same bytes twice in one run load once.
+    run.ledger.note_loaded(sha, Carrier(entry.relative, site, extract, named_order(facts)))
     return _Candidate(entry, sha, mapping, mapping_sha, delivery, facts)
+
+
+def _resent_as_newer(run: _Run, first: Carrier, site: str | None, extract: str | None,
+                     entry: LandingEntry) -> bool:
+    """Whether a file with the bytes of an earlier delivery is that data sent again as a newer
+    delivery of the same site and extract (its name gives a later date, period or version): it
+    is loaded as that newer delivery, so that the data it resends is current again, whatever
+    the deliveries between them said. Under any other name the same bytes are a duplicate."""
+    mapping = run.mappings.usable.get(site) if site else None
+    if mapping is None:
+        return False
+    try:
+        facts = mapping.naming.parse(Path(entry.relative).name)
+    except NamePatternTooSlow:
+        return False
+    return first.is_older_than(site, extract, named_order(facts))
 
 
 def _placement_problem(run: _Run, site: str | None, extract: str | None,

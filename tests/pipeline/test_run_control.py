@@ -95,6 +95,24 @@ def test_a_v2_resend_replaces_its_unversioned_original_whatever_arrived_last(dat
                  "from marts.fct_referral_latency where referral_id = 'R08'") == [(3,)]
 
 
+def test_an_older_delivery_resent_byte_for_byte_as_a_newer_one_is_current_again(data_dir):
+    march = write_rows(data_dir.landing_dir, "ASH", "referrals", "ASH_referrals_2026-03.csv",
+                       [{"first_seen_at": "2026-03-20T09:30:00"}])
+    _stamp(march, 1)
+    april = write_rows(data_dir.landing_dir, "ASH", "referrals", "ASH_referrals_2026-04.csv",
+                       [{"first_seen_at": "2026-03-21T09:00:00"}])
+    _stamp(april, 2)
+    assert run_pipeline(data_dir).ok
+    assert _current_first_seen(data_dir) == "2026-03-21 09:00:00"
+    # May's file is March's, byte for byte: the site says March's reading holds again.
+    may = data_dir.landing_dir / "ASH" / "referrals" / "ASH_referrals_2026-05.csv"
+    may.write_bytes(march.read_bytes())
+    _stamp(may, 3)
+    summary = run_pipeline(data_dir)
+    assert summary.ok and [f.status for f in summary.load.files] == ["loaded"]
+    assert _current_first_seen(data_dir) == "2026-03-20 09:30:00"
+
+
 def test_a_corrected_file_beside_the_original_wins_by_arrival_not_by_name(data_dir):
     # "03 corrected.csv" sorts before "03.csv" by name; it arrived later, so it is current.
     original = write_rows(data_dir.landing_dir, "ASH", "referrals", "03.csv",
