@@ -19,6 +19,20 @@ from carepath.run_lock import run_lock
 from carepath.status import published_status
 
 
+def _signed_in_dashboard(settings, users_file, monkeypatch):
+    """The dashboard (Streamlit's AppTest) on this data folder, signed in as the all-sites user."""
+    from streamlit.testing.v1 import AppTest
+    from support.paths import ROOT
+    from support.sign_in import sign_in
+
+    monkeypatch.setenv("CAREPATH_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("CAREPATH_USERS_FILE", str(users_file))
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
+    at.run()
+    sign_in(at)
+    return at
+
+
 def test_a_second_run_exits_with_a_clear_message_while_one_holds_the_folder(data_dir):
     write_rows(data_dir.landing_dir, "ASH", "referrals", "r.csv", [{}])
     with run_lock(data_dir.lock_path):
@@ -127,10 +141,6 @@ def test_a_corrected_file_beside_the_original_wins_by_arrival_not_by_name(data_d
 
 def test_a_row_that_slips_past_the_gate_is_named_and_the_last_publication_stays(
         data_dir, dashboard_users, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-    from support.paths import ROOT
-    from support.sign_in import sign_in
-
     write_rows(data_dir.landing_dir, "ASH", "referrals", "r1.csv", [{}])
     good = run_pipeline(data_dir)
     assert good.published_to
@@ -155,11 +165,7 @@ def test_a_row_that_slips_past_the_gate_is_named_and_the_last_publication_stays(
     assert data_dir.published_path.stat().st_mtime == published_at  # the last good one stays
     assert "last build: FAILED" in published_status(data_dir)[0]
 
-    monkeypatch.setenv("CAREPATH_DATA_DIR", str(data_dir.data_dir))
-    monkeypatch.setenv("CAREPATH_USERS_FILE", str(dashboard_users))
-    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
-    at.run()
-    sign_in(at)
+    at = _signed_in_dashboard(data_dir, dashboard_users, monkeypatch)
     at.switch_page("views/data_quality.py").run()
     assert not at.exception
     assert any("latest build" in e.value and "failed" in e.value for e in at.error)
@@ -225,10 +231,6 @@ def test_killing_a_run_kills_its_dbt_build(data_dir):
 
 def test_a_first_run_with_every_file_still_arriving_builds_empty_marts_and_says_so(
         data_dir, dashboard_users, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-    from support.paths import ROOT
-    from support.sign_in import sign_in
-
     write_rows(data_dir.landing_dir, "ASH", "referrals", "r1.csv", [{}])
     env = {**os.environ, "CAREPATH_SETTLE_SECONDS": "3600"}  # written a moment ago: arriving
     run = subprocess.run([str(BIN / "carepath"), "run", "--data-dir", str(data_dir.data_dir)],
@@ -240,11 +242,7 @@ def test_a_first_run_with_every_file_still_arriving_builds_empty_marts_and_says_
                  "select count(*) from marts.fct_referral_latency") == [(0,)]
     assert "nothing loaded yet" in published_status(data_dir)[0]
 
-    monkeypatch.setenv("CAREPATH_DATA_DIR", str(data_dir.data_dir))
-    monkeypatch.setenv("CAREPATH_USERS_FILE", str(dashboard_users))
-    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
-    at.run()
-    sign_in(at)
+    at = _signed_in_dashboard(data_dir, dashboard_users, monkeypatch)
     assert not at.exception
     assert any(i.value.startswith("Nothing loaded yet") for i in at.info)
     at.switch_page("views/waiting_list.py").run()

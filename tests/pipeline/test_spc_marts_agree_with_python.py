@@ -84,6 +84,23 @@ def _scratch_warehouse(tmp_path, rows: pd.DataFrame) -> duckdb.DuckDBPyConnectio
     return con
 
 
+def _chart_of(points: pd.DataFrame, site: str) -> pd.DataFrame:
+    return points[points.site_code == site].reset_index(drop=True)
+
+
+def _assert_same_chart(mine: pd.DataFrame, want: pd.DataFrame, site: str) -> None:
+    """The SQL's points of one chart are the Python chart's: limits, rules, variation, and the
+    latest point last."""
+    assert len(mine) == len(want), site
+    for column in LIMITS:
+        np.testing.assert_allclose(mine[column], want[column], rtol=1e-9, atol=1e-9,
+                                   err_msg=f"{site} {column}")
+    for column in RULES:
+        assert mine[column].tolist() == want[column].astype(bool).tolist(), (site, column)
+    assert mine.variation.tolist() == want.variation.tolist(), site
+    assert mine.is_latest_point.tolist() == [False] * (len(mine) - 1) + [True]
+
+
 def test_xmr_points_agree_with_the_python_charts(tmp_path, compiled):
     rng = np.random.default_rng(20261124)
     directions = ["increase", "decrease", "neutral"]
@@ -108,16 +125,10 @@ def test_xmr_points_agree_with_the_python_charts(tmp_path, compiled):
                                                                      "indicator_month"])
     signals = {rule: 0 for rule in RULES}
     for site, want in expected.items():
-        mine = got[got.site_code == site].reset_index(drop=True)
-        assert len(mine) == len(want), site
-        for column in LIMITS:
-            np.testing.assert_allclose(mine[column], want[column], rtol=1e-9, atol=1e-9,
-                                       err_msg=f"{site} {column}")
+        mine = _chart_of(got, site)
+        _assert_same_chart(mine, want, site)
         for column in RULES:
-            assert mine[column].tolist() == want[column].astype(bool).tolist(), (site, column)
             signals[column] += int(mine[column].sum())
-        assert mine.variation.tolist() == want.variation.tolist(), site
-        assert mine.is_latest_point.tolist() == [False] * (len(mine) - 1) + [True]
     # The series reach every rule, or the agreement would prove little.
     assert all(count > 20 for count in signals.values()), signals
     lone = got[got.site_code == next(f"S{n}" for n, v in enumerate(_series(
@@ -152,15 +163,7 @@ def test_gaps_agree_with_the_python_charts(tmp_path, compiled):
     got = con.execute(compiled["fct_spc_points"]).df().sort_values(["site_code",
                                                                      "indicator_month"])
     for site, want in expected.items():
-        mine = got[got.site_code == site].reset_index(drop=True)
-        assert len(mine) == len(want), site
-        for column in LIMITS:
-            np.testing.assert_allclose(mine[column], want[column], rtol=1e-9, atol=1e-9,
-                                       err_msg=f"{site} {column}")
-        for column in RULES:
-            assert mine[column].tolist() == want[column].astype(bool).tolist(), (site, column)
-        assert mine.variation.tolist() == want.variation.tolist(), site
-        assert mine.is_latest_point.tolist() == [False] * (len(mine) - 1) + [True]
+        _assert_same_chart(_chart_of(got, site), want, site)
     assert broken > 20, "the gaps changed no chart's limits: the comparison proves little"
 
 
