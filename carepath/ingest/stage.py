@@ -188,6 +188,10 @@ def check_header(delivery: Delivery, mapping: SiteMapping, header: list[str],
     if missing:
         raise FileRejected(delivery.read_path, "missing required column(s): " + ", ".join(
             f"{em.source_column(m)!r} ({m})" for m in missing))
+    empty = [str(i) for i, h in enumerate(header, start=1) if not h]
+    if empty:
+        raise FileRejected(delivery.read_path, f"header cell(s) {', '.join(empty)} empty: every "
+                           "column needs a name (a delimiter too many in the header line?)")
     too_long = [h for h in header if len(h) > MAX_HEADER_CELL]
     if too_long:
         raise FileRejected(delivery.read_path, f"a header cell is {len(too_long[0])} characters "
