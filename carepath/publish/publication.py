@@ -11,6 +11,7 @@ published one at once, so readers see the old copy or the new, never half:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -135,7 +136,19 @@ def published_copy_damaged(settings: Settings) -> bool:
         recorded = checksum.read_text().strip()
     except OSError:
         return True  # published without its checksum: nothing vouches for the copy
-    return file_sha256(settings.published_path) != recorded
+    return _digest(settings.published_path) != recorded
+
+
+def _digest(path: Path) -> str:
+    """The file's SHA-256, hashed again only when the file changed (one status or run asks
+    more than once)."""
+    st = path.stat()
+    return _digest_of(str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _digest_of(path: str, inode: int, size: int, mtime_ns: int) -> str:
+    return file_sha256(Path(path))
 
 
 def _publish_postgres(url: str, settings: Settings, fingerprint: str, ledger: str | None,

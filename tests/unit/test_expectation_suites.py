@@ -67,7 +67,7 @@ def test_every_instrument_has_a_plausible_range():
     assert ranged == set(CODE_SETS["instrument"])
 
 
-def test_the_referral_a_session_is_judged_against_is_the_newest_delivery_s():
+def test_a_session_is_judged_against_its_referrals_newest_delivery():
     """The attended-before-received rule reads a referral's current version in the loader's
     own delivery order, the one dbt's staging keeps too."""
     queries = [e["kwargs"].get("unexpected_rows_query", "")
