@@ -116,7 +116,9 @@ class RunSummary:
             + f"), {self.load.already_loaded} already in the ledger, "
             f"{len(self.load.waiting)} still arriving",
             f"  rows: {self.load.rows_loaded} loaded ({self.load.rows_released} released from "
-            f"quarantine), {self.load.rows_quarantined} quarantined",
+            f"quarantine), {self.load.rows_quarantined} quarantined"
+            + (f" ({self.load.rows_withdrawn} withdrawn from raw: a corrected referral now "
+               "fails them)" if self.load.rows_withdrawn else ""),
         ]
         for f in self.load.files:
             if f.status == "rejected":

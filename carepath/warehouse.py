@@ -69,7 +69,7 @@ DDL = [
         rows_in_file BIGINT,              -- data rows, counted independently of the loader
         rows_loaded BIGINT,
         rows_quarantined BIGINT,          -- still held in ops.quarantine
-        rows_released BIGINT not null default 0,  -- held for an unknown referral, since loaded
+        rows_released BIGINT not null default 0,  -- in raw by release (referral_rules.py)
         file_size BIGINT,
         file_mtime_ns BIGINT,
         file_modified_at TIMESTAMP,       -- arrival: the file's modification time as it landed
@@ -91,12 +91,22 @@ DDL = [
         offending_value VARCHAR,
         row_json VARCHAR,                 -- the canonical row, already pseudonymised
         quarantined_at TIMESTAMP not null,
-        -- A known_referral reason stops holding when the referral arrives; the row goes to raw
-        -- once no reason holds it.
+        -- A reason that compares the row with its referral stops holding when the referral
+        -- arrives or is corrected (carepath.ingest.referral_rules); the row goes to raw once
+        -- no reason holds it.
         released_at TIMESTAMP,
-        released_with_delivery_id BIGINT  -- the referrals file that made it known
+        released_with_delivery_id BIGINT  -- the referrals file that released it
+    )""",
+    # The newest referrals delivery whose rows' sessions and outcomes were judged again
+    # against it (one row).
+    """create table if not exists ops.referral_rules_judged (
+        through_delivery_id BIGINT not null,
+        judged_at TIMESTAMP not null
     )""",
 ]
+
+QUARANTINE_COLUMNS = ("delivery_id", "source_file", "line_number", "site_code", "extract", "rule",
+                      "rule_description", "offending_value", "row_json", "quarantined_at")
 
 
 def ensure_stage_schema(con: duckdb.DuckDBPyConnection) -> None:

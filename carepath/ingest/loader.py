@@ -4,8 +4,10 @@ A run walks the landing folder (discover.py) and takes each entry the ledger has
 Files of one extract are staged together in canonical form, the Great Expectations gate judges
 all their rows at once, and the batch commits in one transaction: passing rows to
 `raw.<extract>`, failing rows to `ops.quarantine` with every rule they failed, and each file to
-the ledger. Referrals go first, then rows held for a referral that has now arrived are released
-(release.py), then sessions and outcomes. A crash before a batch's commit leaves the warehouse as
+the ledger. Referrals go first; then the rules that compare a session or outcome with its
+referral are judged again for the referrals that arrived or changed (referral_rules.py), so
+rows held for them are released and rows a correction now fails are withdrawn; then sessions
+and outcomes. A crash before a batch's commit leaves the warehouse as
 it was and its files unrecorded, so the next run takes them again.
 
 A problem with one file (unreadable, malformed, a site without a usable mapping) rejects that
@@ -41,17 +43,21 @@ from carepath.ingest.mapping import (
     load_site_mappings,
 )
 from carepath.ingest.records import rows_in_unloadable_file
-from carepath.ingest.release import expose_referrals, release_held_rows
+from carepath.ingest.referral_rules import expose_referrals, rejudge_referral_rules
 from carepath.ingest.stage import Delivery, FileRejected, create_stage, drop_stage, stage_files
 from carepath.settings import Settings
 from carepath.store import NUL_STAND_IN, Store, open_store
 from carepath.validate.gate import ValidationGate, Verdict
-from carepath.warehouse import LINEAGE, canonical_columns, ensure_schema, ensure_stage_schema
+from carepath.warehouse import (
+    LINEAGE,
+    QUARANTINE_COLUMNS,
+    canonical_columns,
+    ensure_schema,
+    ensure_stage_schema,
+)
 
 log = logging.getLogger(__name__)
 
-QUARANTINE_COLUMNS = ("delivery_id", "source_file", "line_number", "site_code", "extract", "rule",
-                      "rule_description", "offending_value", "row_json", "quarantined_at")
 # The extracts whose gate checks their rows against the referrals already loaded.
 REFERRAL_CHECKED_EXTRACTS = ("sessions", "outcomes")
 
@@ -61,7 +67,8 @@ class LoadReport:
     files: list[FileOutcome]
     already_loaded: int
     waiting: list[tuple[str, str]] = field(default_factory=list)  # (file, why) for next run
-    rows_released: int = 0
+    rows_released: int = 0  # held rows of earlier files that reached raw
+    rows_withdrawn: int = 0  # rows in raw a corrected referral sent back to the quarantine
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per phase
 
     @property
@@ -70,7 +77,7 @@ class LoadReport:
 
     @property
     def rows_quarantined(self) -> int:
-        return sum(f.rows_quarantined for f in self.files)
+        return sum(f.rows_quarantined for f in self.files) + self.rows_withdrawn
 
     @property
     def files_rejected(self) -> int:
@@ -80,7 +87,8 @@ class LoadReport:
         return {"files": [f.as_dict() for f in self.files], "already_loaded": self.already_loaded,
                 "waiting": [{"file": f, "why": why} for f, why in self.waiting],
                 "rows_loaded": self.rows_loaded, "rows_quarantined": self.rows_quarantined,
-                "rows_released": self.rows_released, "files_rejected": self.files_rejected,
+                "rows_released": self.rows_released, "rows_withdrawn": self.rows_withdrawn,
+                "files_rejected": self.files_rejected,
                 "seconds": {k: round(v, 3) for k, v in self.seconds.items()}}
 
 
@@ -353,8 +361,10 @@ def load_new_files(settings: Settings, create_key: bool = False) -> LoadReport:
                 if batches[extract]:
                     _load_extract(run, gate, extract, batches[extract])
                 if extract == "referrals":
-                    with run.timed("release held rows"):
-                        report.rows_released = release_held_rows(store)
+                    with run.timed("judge again against new referrals"):
+                        rejudged = rejudge_referral_rules(store, con, settings.expectations_dir)
+                    report.rows_released = rejudged.released
+                    report.rows_withdrawn = rejudged.withdrawn
         finally:
             gate.close()
             shutil.rmtree(settings.work_dir, ignore_errors=True)

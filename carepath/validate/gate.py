@@ -36,7 +36,7 @@ class Verdict:
 
 
 @dataclass(frozen=True)
-class _FailingRowsCheck:
+class FailingRowsCheck:
     """How the gate finds one expectation's failing rows: `where` over `source`."""
 
     rule: str
@@ -49,6 +49,21 @@ class _FailingRowsCheck:
 
 class SuiteError(RuntimeError):
     """A suite that could not be evaluated: a bug in the rules, not in the data."""
+
+
+def query_check(con: duckdb.DuckDBPyConnection, extract: str, rule: str, description: str,
+                query: str) -> FailingRowsCheck:
+    """The check of a query rule: its rows fail, and every column it selects beyond the row's
+    index is an offending value (`referral_id=T-R1, scheduled_at=...`)."""
+    columns = [d[0] for d in con.execute(f"select * from ({query}) limit 0").description]
+    missing = set(INDEX_COLUMNS) - set(columns)
+    if missing:
+        raise SuiteError(f"{extract}: {rule} must select {sorted(missing)}")
+    shown = [c for c in columns if c not in INDEX_COLUMNS]
+    rendered = ("concat_ws(', ', " + ", ".join(
+        f"'{c}=' || coalesce(cast(\"{c}\" as varchar), 'NULL')" for c in shown) + ")"
+                if shown else "NULL")
+    return FailingRowsCheck(rule, description, f"({query})", "true", rendered)
 
 
 def _persist_duckdb_connections() -> None:
@@ -228,29 +243,20 @@ class ValidationGate:
         if connection is not None:
             connection.rollback()
 
-    def _failing_rows_check(self, extract: str, rule: str, config) -> _FailingRowsCheck:
+    def _failing_rows_check(self, extract: str, rule: str, config) -> FailingRowsCheck:
         description = config.description or rule
         if config.type == "unexpected_rows_expectation":
             # Substituted exactly as GX does (str.format), so `{{`/`}}` escape literal braces.
             query = config.kwargs["unexpected_rows_query"].format(batch=f"stage.{extract}")
-            columns = [d[0] for d in self._con.execute(
-                f"select * from ({query}) limit 0").description]
-            missing = set(INDEX_COLUMNS) - set(columns)
-            if missing:
-                raise SuiteError(f"{extract}: {rule} must select {sorted(missing)}")
-            shown = [c for c in columns if c not in INDEX_COLUMNS]
-            rendered = ("concat_ws(', ', " + ", ".join(
-                f"'{c}=' || coalesce(cast(\"{c}\" as varchar), 'NULL')" for c in shown) + ")"
-                        if shown else "NULL")
-            return _FailingRowsCheck(rule, description, f"({query})", "true", rendered)
+            return query_check(self._con, extract, rule, description, query)
         try:
             predicate = row_predicate(config.type, config.kwargs)
         except UnsupportedExpectation as exc:
             raise SuiteError(f"{extract}: {rule}: {exc}") from exc
-        return _FailingRowsCheck(rule, description, f"stage.{extract}", predicate.where,
+        return FailingRowsCheck(rule, description, f"stage.{extract}", predicate.where,
                                  predicate.shown, over_stage=True)
 
-    def _count_failing_rows(self, extract: str, checks: list[_FailingRowsCheck]) -> list[int]:
+    def _count_failing_rows(self, extract: str, checks: list[FailingRowsCheck]) -> list[int]:
         """Failing rows per check: every predicate over the staged table in one scan (a staged
         row is one (delivery, line)), each query rule on its own."""
         counts: dict[int, int] = {}

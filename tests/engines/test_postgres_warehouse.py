@@ -4,6 +4,7 @@ there give every mart DuckDB gives, row for row, with the loader's guarantees in
 from __future__ import annotations
 
 import inspect
+import os
 import shutil
 import time
 from datetime import date
@@ -176,6 +177,71 @@ def test_held_and_hostile_rows_end_the_same_on_postgres_as_on_duckdb(tmp_path, p
     for table in duckdb_side:
         assert sorted(map(repr, postgres_side[table].rows)) == sorted(
             map(repr, duckdb_side[table].rows)), table
+
+
+def _referral_version(referral_id: str, received_day: int) -> dict:
+    return {"referral_id": referral_id, "referred_at": "2026-03-01T09:00:00",
+            "received_at": f"2026-03-{received_day:02d}T10:00:00",
+            "triaged_at": "2026-03-12T11:00:00", "first_offered_at": "2026-03-13T09:00:00",
+            "first_seen_at": "2026-03-20T09:30:00"}
+
+
+def test_corrected_referrals_move_sessions_the_same_on_postgres_as_on_duckdb(
+        tmp_path, postgres_server, monkeypatch):
+    """Run by run: T-R1's receipt corrected to after a session (withdrawn from raw), then to
+    before it (released again); T-R9's sessions held until it comes, then one held for its
+    receipt instead."""
+    monkeypatch.setenv(ENV_VAR, "k" * 64)
+    source = tmp_path / "deliveries"
+    runs = [
+        [write_rows(source, "ASH", "referrals", "ASH_referrals_1.csv",
+                    [_referral_version("T-R1", 3)]),
+         write_rows(source, "ASH", "sessions", "ASH_sessions_1.csv", [
+             {"session_id": "S-4", "scheduled_at": "2026-03-04T09:30:00"},
+             {"session_id": "S-12", "scheduled_at": "2026-03-12T09:30:00"},
+             {"session_id": "S-9-4", "referral_id": "T-R9",
+              "scheduled_at": "2026-03-04T09:30:00"}])],
+        [write_rows(source, "ASH", "referrals", "ASH_referrals_2.csv",
+                    [_referral_version("T-R1", 8), _referral_version("T-R9", 6)])],
+        [write_rows(source, "ASH", "referrals", "ASH_referrals_3.csv",
+                    [_referral_version("T-R1", 2)])],
+    ]
+    for arrival, path in enumerate(p for run in runs for p in run):
+        moment = time.time() - 7200 + arrival * 60
+        os.utime(path, (moment, moment))
+    states = {}
+    for engine in ("duckdb", "postgres"):
+        url = create_database(postgres_server, "corrected") if engine == "postgres" else None
+        if url:
+            monkeypatch.setenv("CAREPATH_WAREHOUSE", url)
+        settings = load_settings(tmp_path / engine)
+        states[engine] = []
+        for run in runs:
+            for path in run:
+                target = settings.landing_dir / path.relative_to(source)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target)
+            load_new_files(settings, create_key=True)
+            states[engine].append({table: sorted(_warehouse_rows(url, settings, sql))
+                                   for table, sql in {
+                "raw": "select session_id from raw.sessions",
+                "held": "select line_number, rule, offending_value, row_json "
+                        "from ops.quarantine where released_at is null",
+                "ledger": "select source_file, rows_loaded, rows_quarantined, rows_released "
+                          "from ops.loaded_files where extract = 'sessions'",
+            }.items()})
+        monkeypatch.delenv("CAREPATH_WAREHOUSE", raising=False)
+    first, corrected, again = states["duckdb"]
+    assert [r[0] for r in first["raw"]] == ["S-12", "S-4"]
+    assert [r[0] for r in corrected["raw"]] == ["S-12"]
+    assert sorted(r[:2] for r in corrected["held"]) == [
+        (2, "unexpected_rows_expectation(attended_before_receipt)"),
+        (4, "unexpected_rows_expectation(attended_before_receipt)")]
+    assert corrected["ledger"] == [("ASH/sessions/ASH_sessions_1.csv", 1, 2, 0)]
+    assert [r[0] for r in again["raw"]] == ["S-12", "S-4"]
+    # S-4 is back in raw by release; S-9-4 is still held for T-R9's receipt.
+    assert again["ledger"] == [("ASH/sessions/ASH_sessions_1.csv", 2, 1, 1)]
+    assert states["postgres"] == states["duckdb"]
 
 
 def test_a_batch_that_fails_midway_leaves_postgres_as_it_was(data_dir, postgres_server,
