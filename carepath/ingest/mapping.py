@@ -27,10 +27,14 @@ from carepath.ingest.mapping_shape import MappingShapeError, check_mapping_shape
 
 CANONICAL_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
-# DuckDB's CSV reader decodes these without an extension (extensions cannot be installed at
-# run time here); the spellings on the left are the ones sites write.
+# The encodings a site may send (the spellings on the left are the ones sites write). A file
+# not in UTF-8 is decoded by Python's codec into a UTF-8 copy that DuckDB reads
+# (stage.utf8_copy), so no DuckDB extension is needed.
 SUPPORTED_ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "utf-16": "utf-16", "utf16": "utf-16",
-                       "latin-1": "latin-1", "latin1": "latin-1", "iso-8859-1": "latin-1"}
+                       "latin-1": "latin-1", "latin1": "latin-1", "iso-8859-1": "latin-1",
+                       "windows-1252": "windows-1252", "cp1252": "windows-1252"}
+# Encodings in which every byte is a character: a UTF-8 file would pass as one, garbled.
+SINGLE_BYTE_ENCODINGS = ("latin-1", "windows-1252")
 
 
 class MappingError(ValueError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from carepath.contract import CODE_SETS, COLUMNS, IDENTIFIER_COLUMNS, MAX_IDENTI
 from carepath.ingest.delivery_order import DeliveryOrder
 from carepath.ingest.identifier_headers import IdentifierHeaders
 from carepath.ingest.identifier_values import identifier_kind_sql, mask
-from carepath.ingest.mapping import SiteMapping
+from carepath.ingest.mapping import SINGLE_BYTE_ENCODINGS, SiteMapping
 from carepath.ingest.pseudonym import SQL_FUNCTION
 from carepath.ingest.records import count_line_breaks, count_records
 from carepath.warehouse import SQL_TYPES, stage_columns
@@ -46,6 +46,12 @@ class Delivery:
     read_path: Path  # a link with a plain name: the reader never sees the site's file name
     delivered_at: datetime  # the delivery's own date: the plausible window ends after it
     order: DeliveryOrder  # places this delivery among the site's others (newest wins)
+    # What DuckDB scans: the file itself when it is UTF-8, else its UTF-8 copy (utf8_copy).
+    scan_path: Path | None = None
+
+    @property
+    def scanned(self) -> Path:
+        return self.scan_path or self.read_path
 
 
 def _sql_str(text: str) -> str:
@@ -89,12 +95,13 @@ def read_header(delivery: Delivery, mapping: SiteMapping) -> list[str]:
     return header
 
 
-def check_not_utf8_at_latin1_site(delivery: Delivery, mapping: SiteMapping) -> None:
-    """Refuse a file that is UTF-8 at a site whose mapping says Latin-1. Every byte sequence is
-    valid Latin-1, so such a file would load with each accented letter turned into two
-    (`JosÃ©`), giving the patient a second pseudonym without a word. A file with bytes above
-    127 that all decode as UTF-8 is UTF-8: Latin-1 text with accents almost never does."""
-    if mapping.encoding != "latin-1":
+def check_not_utf8_at_single_byte_site(delivery: Delivery, mapping: SiteMapping) -> None:
+    """Refuse a file that is UTF-8 at a site whose mapping says Latin-1 (or Windows-1252).
+    Every byte sequence is valid Latin-1, so such a file would load with each accented letter
+    turned into two (`JosÃ©`), giving the patient a second pseudonym without a word. A file with
+    bytes above 127 that all decode as UTF-8 is UTF-8: Latin-1 text with accents almost never
+    does."""
+    if mapping.encoding not in SINGLE_BYTE_ENCODINGS:
         return
     decoder = codecs.getincrementaldecoder("utf-8")()
     beyond_ascii = False
@@ -110,8 +117,31 @@ def check_not_utf8_at_latin1_site(delivery: Delivery, mapping: SiteMapping) -> N
         raise FileRejected(delivery.read_path, f"unreadable: {exc.strerror or exc}") from exc
     if beyond_ascii:
         raise FileRejected(delivery.read_path, "the file is UTF-8 (its accented letters decode "
-                           "as UTF-8), but the site's mapping says latin-1: set file.encoding "
-                           "to utf-8 in the mapping, or send the file in Latin-1")
+                           f"as UTF-8), but the site's mapping says {mapping.encoding}: set "
+                           "file.encoding to utf-8 in the mapping, or send the file in "
+                           f"{mapping.encoding}")
+
+
+def utf8_copy(delivery: Delivery, mapping: SiteMapping) -> Path:
+    """The file as DuckDB scans it: UTF-8. A file in another encoding is decoded by Python's
+    codec (UTF-16 in either byte order by its BOM; every Latin-1 byte, including 0x80-0x9F,
+    which DuckDB's own Latin-1 reader refuses for the whole file) into a copy beside its link
+    in the work folder. A character that then fails a rule costs its row, not the file."""
+    if mapping.encoding == "utf-8":
+        return delivery.read_path
+    copy = delivery.read_path.with_name(f"{delivery.read_path.stem}.utf-8.csv")
+    decoder = codecs.getincrementaldecoder(mapping.encoding)()
+    try:
+        with delivery.read_path.open("rb") as source, \
+                copy.open("w", encoding="utf-8", newline="") as target:
+            for chunk in iter(lambda: source.read(1 << 22), b""):
+                target.write(decoder.decode(chunk))
+            target.write(decoder.decode(b"", final=True))
+    except UnicodeError as exc:
+        copy.unlink(missing_ok=True)
+        raise FileRejected(delivery.read_path,
+                           f"not readable as {mapping.encoding}: {exc}") from exc
+    return copy
 
 
 def _cell(source: str | None) -> str:
@@ -126,9 +156,19 @@ _NUMBER_TEXT = "[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)"
 # Control characters (NUL, tab, carriage return, ...) belong in no cell of an extract: in an id
 # they would make a second patient or referral that looks like the first.
 _CONTROL_CHARACTER = "[\\x00-\\x1f\\x7f]"
+# The C1 controls, U+0080-U+009F. In a single-byte file they are what a Windows-1252 character
+# (a curly quote, a dash) becomes when the mapping says Latin-1, so the reason says so.
+_C1_CONTROL = "[\\x{0080}-\\x{009f}]"
 # Characters no one sees: format characters (zero-width spaces and joiners, byte order marks,
 # direction overrides and isolates: Unicode category Cf) and the line and paragraph separators.
 _INVISIBLE = "[\\p{Cf}\\x{0085}\\x{2028}\\x{2029}]"
+
+
+def _c1_reason(mapping: SiteMapping) -> str:
+    if mapping.encoding == "latin-1":
+        return (" (a byte from 0x80 to 0x9F, a control character in Latin-1: if the site "
+                "sends Windows-1252, set file.encoding to windows-1252)")
+    return " (control character)"
 
 
 def _identifier(cell: str) -> str:
@@ -226,6 +266,8 @@ def _canonical_selects(extract: str, mapping: SiteMapping,
             # Typed cells need no scan of their own: a control character fails their parse.
             failures.append(f"case when regexp_matches({cell}, '{_CONTROL_CHARACTER}') "
                             f"then {_sql_str(col.name + ' (control character)')} end")
+            failures.append(f"case when regexp_matches({cell}, '{_C1_CONTROL}') "
+                            f"then {_sql_str(col.name + _c1_reason(mapping))} end")
         if col.name in IDENTIFIER_COLUMNS:
             cell, failure = _too_long(col.name, cell)
             failures.append(failure)
@@ -273,14 +315,14 @@ def stage_select(deliveries: list[Delivery], mapping: SiteMapping, header: list[
     selects, parse_failures, screens = _canonical_selects(extract, mapping, header)
     screening = ", ".join(["*", *screens])
     columns = ", ".join(f"{_sql_str(h)}: 'VARCHAR'" for h in header)
-    paths = ", ".join(_sql_str(str(d.read_path)) for d in deliveries)
+    paths = ", ".join(_sql_str(str(d.scanned)) for d in deliveries)
     reader = (f"read_csv([{paths}], header=true, auto_detect=false, "
               f"delim={_sql_str(mapping.delimiter)}, quote='\"', escape='\"', "
-              f"encoding={_sql_str(mapping.encoding)}, skip={mapping.skip_lines}, "
+              f"encoding='utf-8', skip={mapping.skip_lines}, "
               f"columns={{{columns}}}, max_line_size=67108864, filename='_carepath_file')")
     rows_before = rows_before or [0] * len(deliveries)
     files = ", ".join(
-        f"({_sql_str(str(d.read_path))}, {d.delivery_id}, {_sql_str(d.relative)}, "
+        f"({_sql_str(str(d.scanned))}, {d.delivery_id}, {_sql_str(d.relative)}, "
         f"{_sql_date(d.order.delivered_on)}, {_sql_str_or_null(d.order.data_period)}, "
         f"{d.order.version}, TIMESTAMP {_sql_str(d.order.arrived_at.isoformat(sep=' '))}, "
         f"TIMESTAMP {_sql_str((d.delivered_at + future_tolerance).isoformat(sep=' '))}, {before})"
@@ -333,9 +375,10 @@ def stage_files(con: duckdb.DuckDBPyConnection, deliveries: list[Delivery],
     groups: dict[tuple[str, ...], list[Delivery]] = {}
     for delivery in deliveries:
         try:
-            check_not_utf8_at_latin1_site(delivery, mapping)
+            check_not_utf8_at_single_byte_site(delivery, mapping)
             header = read_header(delivery, mapping)
             check_header(delivery, mapping, header, identifiers)
+            delivery = replace(delivery, scan_path=utf8_copy(delivery, mapping))
         except FileRejected as exc:
             results[delivery.delivery_id] = exc
             continue
@@ -374,7 +417,7 @@ def _stage_lines_group(con: duckdb.DuckDBPyConnection, group: list[Delivery],
     independent count). None, with nothing staged, when the group must go file by file."""
     table = f"stage.{group[0].extract}"
     ids = [d.delivery_id for d in group]
-    expected = [max(count_line_breaks(d.read_path) - mapping.skip_lines - 1, 0) for d in group]
+    expected = [max(count_line_breaks(d.scanned) - mapping.skip_lines - 1, 0) for d in group]
     rows_before = [sum(expected[:i]) for i in range(len(group))]
     try:
         con.execute(f"insert into {table} " + stage_select(
@@ -421,7 +464,7 @@ def check_row_count(con: duckdb.DuckDBPyConnection, delivery: Delivery, mapping:
     """Hold the reader to an independent count of the file's data rows; where values hold line
     breaks, renumber the staged rows to the physical line each starts on."""
     try:
-        counted = count_records(delivery.read_path, mapping.encoding, mapping.delimiter,
+        counted = count_records(delivery.scanned, "utf-8", mapping.delimiter,
                                 mapping.skip_lines, rows_read)
     except (UnicodeError, csv.Error) as exc:
         raise FileRejected(delivery.read_path, f"rows cannot be counted: {exc}") from exc

@@ -8,7 +8,8 @@ expectation (the case's only file) or `files:` (landing path -> expectation); `s
 entries git cannot carry (a named pipe, a symbolic link), made before the load; a case folder's
 `_mappings/` holds mapping files that replace or add to the project's for that case. A loaded
 file's expectation may also name `quarantine_site_code`, the site its quarantined rows count
-under (the folder it landed in, whatever the rows claim).
+under (the folder it landed in, whatever the rows claim), and `offending`, a fragment of the
+offending values its quarantined rows show (the reason a data manager reads).
 """
 
 from __future__ import annotations
@@ -143,6 +144,11 @@ def test_bad_input(case, data_dir: Settings, tmp_path, monkeypatch):
                 assert sites == {want["quarantine_site_code"]}, name
             assert quarantined == {int(k): sorted(v)
                                    for k, v in (want.get("quarantined") or {}).items()}, name
+            if "offending" in want:
+                shown = " | ".join(v for (v,) in con.execute(
+                    "select offending_value from ops.quarantine where source_file = ?",
+                    [name]).fetchall())
+                assert want["offending"] in shown, (name, shown)
             in_raw = con.execute(f"select count(*) from raw.{outcome.extract} "
                                  f"where _source_file = ?", [name]).fetchall()[0][0]
             assert in_raw == outcome.rows_loaded, name
