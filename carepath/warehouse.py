@@ -36,8 +36,20 @@ GATE_COLUMNS = (("_parse_failures", "VARCHAR"), ("_landed_site_code", "VARCHAR")
                 ("_earliest_plausible_at", "TIMESTAMP"), ("_latest_plausible_at", "TIMESTAMP"))
 
 
+# The order of two stage events is judged on instants, not wall-clock readings: in the autumn
+# hour a local 01:15 can come after 01:45. Each timestamp has its instant (as UTC) beside it,
+# from the offset the site sent or, without one, from the site's zone (where the repeated hour
+# stays ambiguous and the reading decides). Rules name the event, not this column (gate.py).
+INSTANT_PREFIX = "_instant_"
+
+
+def instant_columns(extract: str) -> list[tuple[str, str]]:
+    return [(INSTANT_PREFIX + c.name, "TIMESTAMP") for c in COLUMNS[extract]
+            if c.type == "timestamp"]
+
+
 def stage_columns(extract: str) -> list[tuple[str, str]]:
-    return [*LINEAGE, *canonical_columns(extract), *GATE_COLUMNS]
+    return [*LINEAGE, *canonical_columns(extract), *GATE_COLUMNS, *instant_columns(extract)]
 
 
 def _raw_ddl(extract: str) -> str:

@@ -206,6 +206,15 @@ def _typed(expr: str, kind: str, fmt: str, timezone: str) -> str:
     return expr
 
 
+def _instant(cell: str, typed: str, fmt: str, timezone: str) -> str:
+    """SQL: the instant (as UTC) a timestamp cell names: from its offset when the format has
+    one, else its local reading in the site's zone."""
+    if "%z" in fmt:
+        zulu = f"regexp_replace({cell}, '[Zz]$', '+00:00')"
+        return f"timezone('UTC', try_strptime({zulu}, {_sql_str(fmt)}))"
+    return f"timezone('UTC', timezone({_sql_str(timezone)}, {typed}))"
+
+
 def _nonexistent_local_time(col_name: str, local: str, timezone: str) -> str:
     """SQL: a parse failure naming a wall-clock time the site's zone skipped (01:30 on the
     Sunday the clocks go forward, in London). No instant had that reading, so it is a typing
@@ -249,10 +258,11 @@ def check_header(delivery: Delivery, mapping: SiteMapping, header: list[str],
 def _canonical_selects(extract: str, mapping: SiteMapping,
                        header: list[str]) -> tuple[list[str], str, list[str]]:
     """The canonical columns as SQL over the site's columns, the `_parse_failures` column, and
-    the screening columns the scan computes first (what identifier each cell looks like)."""
+    the screening columns the scan computes first (what identifier each cell looks like), and
+    each timestamp's instant."""
     em = mapping.extract(extract)
     present = set(header)
-    selects, failures, screens = [], [], []
+    selects, failures, screens, instants = [], [], [], []
     for col in COLUMNS[extract]:
         source = em.source_column(col.name)
         cell = _cell(source if source in present else None)
@@ -278,6 +288,8 @@ def _canonical_selects(extract: str, mapping: SiteMapping,
             cell = _screened(col, cell, mapping, screens, failures)
         typed = _typed(cell, col.type, mapping.timestamp_format, mapping.timezone)
         selects.append(typed)
+        if col.type == "timestamp":
+            instants.append(_instant(cell, typed, mapping.timestamp_format, mapping.timezone))
         if typed != cell:
             failures.append(f"case when {cell} is not null and {typed} is null "
                             f"then {_sql_str(col.name)} end")
@@ -285,7 +297,7 @@ def _canonical_selects(extract: str, mapping: SiteMapping,
             failures.append(_nonexistent_local_time(col.name, typed, mapping.timezone))
     parse_failures = (f"nullif(concat_ws(', ', {', '.join(failures)}), '')"
                       if failures else "NULL")
-    return selects, parse_failures, screens
+    return selects, parse_failures, screens, instants
 
 
 def _screened(col, cell: str, mapping: SiteMapping, screens: list[str],
@@ -312,7 +324,7 @@ def stage_select(deliveries: list[Delivery], mapping: SiteMapping, header: list[
     """One SELECT reading files of one site and extract that share a header, in one scan.
     `rows_before[i]`: data rows of the files before file i in the scan (none for one file)."""
     extract = deliveries[0].extract
-    selects, parse_failures, screens = _canonical_selects(extract, mapping, header)
+    selects, parse_failures, screens, instants = _canonical_selects(extract, mapping, header)
     screening = ", ".join(["*", *screens])
     columns = ", ".join(f"{_sql_str(h)}: 'VARCHAR'" for h in header)
     paths = ", ".join(_sql_str(str(d.scanned)) for d in deliveries)
@@ -349,7 +361,8 @@ def stage_select(deliveries: list[Delivery], mapping: SiteMapping, header: list[
                f.delivered_on, f.data_period, f.delivery_version, f.arrived_at,
                {', '.join(selects)}, {parse_failures},
                {_sql_str(deliveries[0].site_code)},
-               TIMESTAMP {_sql_str(earliest.isoformat(sep=' '))}, f.latest_plausible_at
+               TIMESTAMP {_sql_str(earliest.isoformat(sep=' '))}, f.latest_plausible_at,
+               {', '.join(instants)}
         from screened as s
         inner join files as f on s._carepath_file = f.read_path"""
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from carepath.warehouse import INSTANT_PREFIX
+
 
 class UnsupportedExpectation(ValueError):
     """A suite uses an expectation type the gate cannot name failing rows for."""
@@ -67,9 +69,11 @@ class RowPredicate:
 
 
 def _shown(*columns: str) -> str:
-    """`a=1, b=NULL`: the offending values as the quarantine shows them."""
+    """`a=1, b=NULL`: the offending values as the quarantine shows them. A rule on an event's
+    instant shows the event's local reading, as the site sent it."""
     parts = []
-    for i, name in enumerate(columns):
+    for i, column in enumerate(columns):
+        name = column.removeprefix(INSTANT_PREFIX)
         label = ("" if i == 0 else ", ") + name + "="
         parts += [_literal(label), f"coalesce(cast({_ident(name)} as varchar), 'NULL')"]
     return f"concat({', '.join(parts)})"

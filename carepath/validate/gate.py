@@ -20,6 +20,7 @@ from time import perf_counter
 import duckdb
 
 from carepath.validate.failing_rows import UnsupportedExpectation, row_predicate
+from carepath.warehouse import INSTANT_PREFIX
 
 # A staged row is named by the delivery (file) it came from and its line in that file.
 INDEX_COLUMNS = ("_delivery_id", "_line_number")
@@ -117,7 +118,10 @@ def load_suite_document(path: Path) -> dict:
 
 
 def rule_name(expectation_type: str, kwargs: dict, meta: dict | None = None) -> str:
-    columns = [str(kwargs[k]) for k in ("column", "column_A", "column_B") if kwargs.get(k)]
+    """`expectation_type(columns)`, or the rule a query rule's meta names. A rule on stage
+    events' instants names the events (`triaged_at`), as the data manager knows them."""
+    columns = [str(kwargs[k]).removeprefix(INSTANT_PREFIX)
+               for k in ("column", "column_A", "column_B") if kwargs.get(k)]
     columns += [str(c) for c in kwargs.get("column_list", [])]
     if expectation_type == "unexpected_rows_expectation":
         columns = [(meta or {}).get("rule", "query")]

@@ -91,7 +91,8 @@ def _stage_sessions(con, rows: list[tuple[int, str, int | None]]) -> None:
         "insert into stage.sessions values (1, 'f.csv', ?, NULL, NULL, 1, "
         "timestamp '2026-01-06', 'S' || ?, 'R1', 'p', 'ASH', "
         "'treatment', timestamp '2026-01-05 10:00', ?, ?, 'in_person', 'physiotherapist', "
-        "NULL, 'ASH', timestamp '2000-01-01', timestamp '2026-02-01')",
+        "NULL, 'ASH', timestamp '2000-01-01', timestamp '2026-02-01', "
+        "timestamp '2026-01-05 10:00')",
         [(line, line, status, minutes) for line, status, minutes in rows])
 
 
