@@ -315,7 +315,25 @@ def _screened(col, cell: str, mapping: SiteMapping, screens: list[str],
     failures.append(f"case when {screen} is not null then "
                     f"{_sql_str(col.name + ' (looks like ')} || {screen} || ')' end")
     withheld = mask(screen) if col.type in ("string", "code") else "NULL"
-    return f"case when {screen} is null then {cell} else {withheld} end"
+    screened = f"case when {screen} is null then {cell} else {withheld} end"
+    if col.type == "code" and col.name in CODE_SETS:
+        screened = _free_text_withheld(screened, codes)
+    return screened
+
+
+# What a mistyped or unmapped code looks like: one short token. Anything else in a code column
+# (a name, an address, a sentence) is free text a site typed, which may say who the patient is.
+_CODE_LIKE = "[^\\s]{1,32}"
+
+
+def _free_text_withheld(cell: str, codes: str) -> str:
+    """SQL: a code column's value outside its code set kept only when it looks like a code; free
+    text becomes `[withheld: free text, N characters]`, so the row still fails the code-set rule
+    and its reason, but nothing the site typed is stored or shown (quarantine, published copy,
+    `carepath check`)."""
+    return (f"case when {cell} in ({codes}) or regexp_full_match({cell}, '{_CODE_LIKE}') "
+            f"or starts_with({cell}, '[withheld: ') then {cell} "
+            f"else '[withheld: free text, ' || length({cell}) || ' characters]' end")
 
 
 def stage_select(deliveries: list[Delivery], mapping: SiteMapping, header: list[str],
