@@ -10,8 +10,12 @@ suppressed, and nothing is computed here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
+
+from carepath.publish.disclosure_declarations import MartDisclosure, RowTotal
+from carepath.publish.disclosure_policies import Policy
 
 
 def is_small(value: object, min_count: int) -> bool:
@@ -116,3 +120,209 @@ def indicator_counts(unit: str, value: str = "value", numerator: str = "numerato
     if unit == "proportion":
         return (numerator, denominator)
     return (denominator,)
+
+
+# --- Policies by audience (issue 25): one function for what may leave the service. ----------
+# The functions above are the operational threshold rule the dashboard pages still call; they
+# move onto `disclose` as the pages do.
+
+COMPLEMENT = "withheld"  # a count hidden only so that a withheld one cannot be subtracted out
+
+
+class NotForPublication(ValueError):
+    """A mart of referral or file lists: for signed-in staff, never for a published audience."""
+
+
+@dataclass
+class Disclosed:
+    frame: pd.DataFrame  # as it may be shown or exported
+    withheld: pd.DataFrame  # one row per withheld cell: column, row (index), reason
+    legend: str  # what the marks mean, to print beside the table
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (not isinstance(value, str) and pd.isna(value))
+
+
+def _row_groups(frame: pd.DataFrame, mart: MartDisclosure, total: RowTotal) -> list[pd.Index]:
+    """The rows that add up to a total row: the non-total rows agreeing on every dimension but
+    the one summed over (and the columns that mark total rows)."""
+    marks = {total.over, total.flag, total.column}
+    keys = [c for c in mart.dimensions() if c in frame and c not in marks]
+    members = frame[[not total.is_total(row) for _, row in frame.iterrows()]]
+    if members.empty:
+        return []
+    if not keys:
+        return [members.index]
+    return [part.index for _, part in members.groupby(keys, dropna=False)]
+
+
+def _complements(frame: pd.DataFrame, mart: MartDisclosure, hidden: dict[str, pd.Series],
+                 policy: Policy) -> dict[str, pd.Series]:
+    """The further cells to hide so that no withheld count can be worked out from a total shown
+    beside it (within a row: a declared relation; across rows: a declared row total). Each cell
+    is known to lie in an interval: a withheld one from 1 to n - 1, a shown one in what its
+    shown value leaves possible (one value when counts are exact, a band when rounded), a
+    complement anywhere from 0 (its mark says nothing of its size). A withheld cell must keep
+    at least two possible values given the total and the others; until it does, the smallest
+    other cell is hidden as a complement, or else the total (even a small total: "withheld"
+    then stands for it). Repeated until nothing changes (a total hidden in one group may be a
+    part of another)."""
+    added = {c: pd.Series(False, index=frame.index) for c in hidden}
+    n = policy.redact_below
+
+    def value(cell) -> float:
+        raw = frame.at[cell[0], cell[1]]
+        return 0.0 if _is_missing(raw) else float(raw)
+
+    def is_complement(cell) -> bool:
+        return bool(added[cell[1]][cell[0]])
+
+    def is_small(cell) -> bool:
+        return bool(hidden[cell[1]][cell[0]]) and not is_complement(cell)
+
+    def bounds(cell) -> tuple[float, float]:
+        if is_complement(cell):
+            return 0.0, float("inf")
+        if is_small(cell):
+            return 1.0, n - 1.0
+        low, high = policy.possible(policy.shown_count(value(cell)))
+        return float(low), float(high)
+
+    def safe(parts: list, total, remainder: bool) -> bool:
+        total_low, total_high = bounds(total)
+        for cell in parts:
+            if not is_small(cell):
+                continue
+            others = [bounds(c) for c in parts if c != cell]
+            low, high = bounds(cell)
+            if not remainder:
+                low = max(low, total_low - sum(h for _, h in others))
+            high = min(high, total_high - sum(lo for lo, _ in others))
+            if high - low < 1:
+                return False
+        return True
+
+    def settle(parts: list, total, remainder: bool) -> bool:
+        changed = False
+        while not safe(parts, total, remainder):
+            spare = sorted((c for c in parts if not is_small(c) and not is_complement(c)
+                            and not _is_missing(frame.at[c[0], c[1]])), key=value)
+            if spare:
+                cell = spare[0]
+            elif not is_complement(total):
+                cell = total
+            else:
+                break  # every cell hidden and the total unbounded: nothing more to hide
+            added[cell[1]][cell[0]] = True
+            changed = True
+        return changed
+
+    for _ in range(50):
+        changed = False
+        for relation in mart.relations:
+            if not all(c in hidden for c in (relation.total, *relation.parts)):
+                continue
+            for i in frame.index:
+                changed |= settle([(i, c) for c in relation.parts], (i, relation.total),
+                                  relation.remainder)
+        for total in mart.row_totals:
+            totals = {tuple(frame.loc[i, [k for k in mart.dimensions()
+                                          if k in frame and k not in
+                                          {total.over, total.flag, total.column}]]): i
+                      for i in frame.index if total.is_total(frame.loc[i])}
+            for group in _row_groups(frame, mart, total):
+                key_columns = [k for k in mart.dimensions() if k in frame
+                               and k not in {total.over, total.flag, total.column}]
+                key = tuple(frame.loc[group[0], key_columns])
+                if key not in totals:
+                    continue
+                for column in hidden:
+                    changed |= settle([(i, column) for i in group], (totals[key], column),
+                                      False)
+        if not changed:
+            break
+    return added
+
+
+def disclose(frame: pd.DataFrame, mart: MartDisclosure, policy: Policy) -> Disclosed:
+    """`frame`, rows of `mart`, as a published audience may see it under `policy`: every count
+    as the policy shows it, every proportion from the counts as shown (a rounding policy) or
+    withheld where its counts are (the threshold policy), every statistic withheld over fewer
+    than the policy's minimum, every column the mart does not declare withheld. The record
+    says which cell was withheld and why."""
+    if mart.audience != "published":
+        raise NotForPublication(f"{mart.mart} lists referrals or files: it is shown to "
+                                "signed-in staff, never published")
+    label = policy.withheld_label
+    shown = frame.astype(object).copy()
+    record: list[tuple[str, object, str]] = []
+
+    def withhold(column: str, index, reason: str, mark: str = label) -> None:
+        shown.at[index, column] = mark
+        record.append((column, index, reason))
+
+    for column in frame.columns:
+        if column not in mart.columns:
+            for index in frame.index:
+                withhold(column, index, "no disclosure role declared for this column")
+
+    roles = {c: r for c, r in mart.columns.items() if c in frame}
+    counts = [c for c, r in roles.items() if r.kind == "count"]
+    small = {c: frame[c].map(lambda v: not _is_missing(v) and policy.is_withheld(float(v)))
+             .astype(bool) for c in counts}
+    complement = _complements(frame, mart, small, policy)
+
+    def count_cell(column: str, index) -> None:
+        value = frame.at[index, column]
+        if _is_missing(value):
+            return
+        if complement[column][index]:
+            withhold(column, index, "hidden so that a withheld count cannot be worked out "
+                                    "from its total", COMPLEMENT)
+        elif small[column][index]:
+            withhold(column, index, f"a count from 1 to {policy.redact_below - 1}")
+        else:
+            shown.at[index, column] = policy.shown_count(float(value))
+
+    def proportion_cell(column: str, index, numerator: str, denominator: str) -> None:
+        if _is_missing(frame.at[index, column]):
+            return
+        parts = [shown.at[index, numerator], shown.at[index, denominator]]
+        if any(isinstance(p, str) for p in parts):
+            withhold(column, index, "its numerator or denominator is withheld")
+        elif policy.rounds:
+            shown.at[index, column] = (parts[0] / parts[1]) if parts[1] else float("nan")
+
+    def statistic_cell(column: str, index, over: tuple[str, ...]) -> None:
+        if _is_missing(frame.at[index, column]):
+            return
+        if any(_is_missing(frame.at[index, c]) or not policy.statistic_shown(
+                float(frame.at[index, c])) for c in over):
+            withhold(column, index, f"computed over fewer than {policy.min_for_statistics}")
+
+    for column in counts:
+        for index in frame.index:
+            count_cell(column, index)
+    for column, role in roles.items():
+        for index in frame.index:
+            if role.kind == "proportion":
+                proportion_cell(column, index, role.numerator, role.denominator)
+            elif role.kind == "statistic":
+                statistic_cell(column, index, role.over)
+            elif role.kind == "identifier":
+                withhold(column, index, "identifies one person's record")
+            elif role.kind == "indicator":
+                unit = frame.at[index, role.unit]
+                if unit == "count":
+                    value = frame.at[index, column]
+                    if not _is_missing(value) and policy.is_withheld(float(value)):
+                        withhold(column, index, f"a count from 1 to {policy.redact_below - 1}")
+                    elif not _is_missing(value):
+                        shown.at[index, column] = policy.shown_count(float(value))
+                elif unit == "proportion":
+                    proportion_cell(column, index, role.numerator, role.denominator)
+                else:
+                    statistic_cell(column, index, (role.denominator,))
+    withheld = pd.DataFrame(record, columns=["column", "row", "reason"])
+    return Disclosed(shown, withheld, policy.describe())
