@@ -124,9 +124,9 @@ def _users_add(args: argparse.Namespace) -> int:
 
     path = users_file_from_env()
     site = None if args.all_sites else args.site
-    new = add_user(path, args.name, site, _new_password(args.password_stdin))
+    new = add_user(path, args.name, site, _new_password(args.password_stdin), args.audience)
     scope = "every site" if site is None else f"site {site}"
-    print(f"{'added' if new else 'updated'} {args.name} ({scope}) in {path}")
+    print(f"{'added' if new else 'updated'} {args.name} ({scope}, {args.audience}) in {path}")
     return 0
 
 
@@ -145,7 +145,7 @@ def _users_list(args: argparse.Namespace) -> int:
     path = users_file_from_env()
     users = read_users(path)
     for user in sorted(users.values(), key=lambda u: u.name):
-        print(f"{user.name}\t{user.scope}")
+        print(f"{user.name}\t{user.scope}\t{user.audience}")
     if not users:
         print(f"no users in {path}", file=sys.stderr)
     return 0
@@ -264,6 +264,11 @@ def main(argv: list[str] | None = None) -> int:
     scope.add_argument("--site", metavar="CODE", help="the one site this user may see")
     scope.add_argument("--all-sites", action="store_true",
                        help="this user may see every site and the network (QI leads)")
+    add.add_argument("--audience", choices=("operational", "published"),
+                     default="operational",
+                     help="operational (default): staff who run the service, exact figures and "
+                          "their referral lists; published: a board or commissioners, figures "
+                          "under $CAREPATH_DISCLOSURE_POLICY and no referral lists")
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from stdin (at least 12 characters); without "
                           "it, the password is asked for at the terminal")

@@ -95,6 +95,13 @@ class Settings:
         return int(os.environ.get("CAREPATH_DISCLOSURE_MIN_COUNT", "5"))
 
     @property
+    def disclosure_policy(self) -> str:
+        """The policy for what a published audience sees (carepath/publish/
+        disclosure_policies.py): nhs_digital (default), opensafely_midpoint6, ons_10_5, or
+        threshold (with CAREPATH_DISCLOSURE_MIN_COUNT as its n)."""
+        return os.environ.get("CAREPATH_DISCLOSURE_POLICY", "nhs_digital").strip()
+
+    @property
     def mappings_dir(self) -> Path:
         return Path(os.environ.get("CAREPATH_MAPPINGS_DIR", self.project_dir / "mappings"))
 

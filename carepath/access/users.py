@@ -3,7 +3,12 @@
 A JSON file named by $CAREPATH_USERS_FILE, never kept in the repository:
 
     {"users": {"ana": {"site": "BRA", "password_hash": "scrypt$..."},
-               "qi-lead": {"all_sites": true, "password_hash": "scrypt$..."}}}
+               "qi-lead": {"all_sites": true, "password_hash": "scrypt$..."},
+               "board": {"all_sites": true, "audience": "published", "password_hash": ...}}}
+
+A user's audience is `operational` (staff who run the service: exact figures and lists of
+their referrals; the default) or `published` (a board, commissioners: figures under the
+disclosure policy, no referral lists).
 
 It is written whole to a new file that replaces the old one (readers never see half a file),
 readable by its owner only, and changed under a lock so that two `carepath users` commands do
@@ -26,6 +31,7 @@ from carepath.access.passwords import hash_password, spend_a_verification, verif
 ENV_VAR = "CAREPATH_USERS_FILE"
 MIN_PASSWORD_LENGTH = 12
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+AUDIENCES = ("operational", "published")
 
 
 class UsersFileError(ValueError):
@@ -34,11 +40,13 @@ class UsersFileError(ValueError):
 
 @dataclass(frozen=True)
 class User:
-    """A reader: `site` is the one site they may see, or None for every site (QI leads)."""
+    """A reader: `site` is the one site they may see, or None for every site (QI leads);
+    `audience` whether they see the service's exact figures or only what may be published."""
 
     name: str
     site: str | None
     password_hash: str
+    audience: str = "operational"
 
     @property
     def scope(self) -> str:
@@ -60,7 +68,11 @@ def _user(name: str, entry: object, path: Path) -> User:
     all_sites, site = entry.get("all_sites") is True, entry.get("site")
     if all_sites == isinstance(site, str):
         raise UsersFileError(f"{path}: user {name!r} needs either a site or all_sites: true")
-    return User(name, None if all_sites else site, entry["password_hash"])
+    audience = entry.get("audience", "operational")
+    if audience not in AUDIENCES:
+        raise UsersFileError(f"{path}: user {name!r} has audience {audience!r}; use one of "
+                             f"{', '.join(AUDIENCES)}")
+    return User(name, None if all_sites else site, entry["password_hash"], audience)
 
 
 def read_users(path: Path) -> dict[str, User]:
@@ -79,6 +91,7 @@ def read_users(path: Path) -> dict[str, User]:
 def _write(path: Path, users: dict[str, User]) -> None:
     document = {"users": {
         u.name: ({"all_sites": True} if u.site is None else {"site": u.site})
+        | ({"audience": u.audience} if u.audience != "operational" else {})
         | {"password_hash": u.password_hash} for u in sorted(users.values(), key=lambda u: u.name)}}
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -109,17 +122,21 @@ def check_new_password(password: str) -> None:
         raise UsersFileError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")
 
 
-def add_user(path: Path, name: str, site: str | None, password: str) -> bool:
-    """Add a user, or replace their site and password; True when the name was new."""
+def add_user(path: Path, name: str, site: str | None, password: str,
+             audience: str = "operational") -> bool:
+    """Add a user, or replace their site, audience and password; True when the name was
+    new."""
     if not NAME_PATTERN.fullmatch(name):
         raise UsersFileError(f"{name!r} is not a user name: use up to 64 letters, digits and "
                              ". _ @ -, starting with a letter or digit")
     if site is not None and not site.strip():
         raise UsersFileError("the site code is empty")
+    if audience not in AUDIENCES:
+        raise UsersFileError(f"audience {audience!r} is not one of {', '.join(AUDIENCES)}")
     check_new_password(password)
     with _changing(path) as users:
         new = name not in users
-        users[name] = User(name, site, hash_password(password))
+        users[name] = User(name, site, hash_password(password), audience)
     return new
 
 

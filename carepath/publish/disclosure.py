@@ -144,11 +144,19 @@ def _is_missing(value: object) -> bool:
     return value is None or (not isinstance(value, str) and pd.isna(value))
 
 
+def _group_keys(frame: pd.DataFrame, mart: MartDisclosure, total: RowTotal) -> list[str]:
+    return [c for c in total.by if c in frame]
+
+
+def _key(frame: pd.DataFrame, index, keys: list[str]) -> tuple:
+    """A row's group key, a missing value matching a missing value (NaN never equals NaN)."""
+    return tuple(None if _is_missing(v) else v for v in frame.loc[index, keys])
+
+
 def _row_groups(frame: pd.DataFrame, mart: MartDisclosure, total: RowTotal) -> list[pd.Index]:
-    """The rows that add up to a total row: the non-total rows agreeing on every dimension but
-    the one summed over (and the columns that mark total rows)."""
-    marks = {total.over, total.flag, total.column}
-    keys = [c for c in mart.dimensions() if c in frame and c not in marks]
+    """The rows that add up to a total row: the non-total rows agreeing on the row total's
+    `by` columns."""
+    keys = _group_keys(frame, mart, total)
     members = frame[[not total.is_total(row) for _, row in frame.iterrows()]]
     if members.empty:
         return []
@@ -227,14 +235,11 @@ def _complements(frame: pd.DataFrame, mart: MartDisclosure, hidden: dict[str, pd
                 changed |= settle([(i, c) for c in relation.parts], (i, relation.total),
                                   relation.remainder)
         for total in mart.row_totals:
-            totals = {tuple(frame.loc[i, [k for k in mart.dimensions()
-                                          if k in frame and k not in
-                                          {total.over, total.flag, total.column}]]): i
-                      for i in frame.index if total.is_total(frame.loc[i])}
+            keys = _group_keys(frame, mart, total)
+            totals = {_key(frame, i, keys): i for i in frame.index
+                      if total.is_total(frame.loc[i])}
             for group in _row_groups(frame, mart, total):
-                key_columns = [k for k in mart.dimensions() if k in frame
-                               and k not in {total.over, total.flag, total.column}]
-                key = tuple(frame.loc[group[0], key_columns])
+                key = _key(frame, group[0], keys)
                 if key not in totals:
                     continue
                 for column in hidden:

@@ -10,8 +10,8 @@ Every mart model and column in `dbt_project/models/marts/` carries `config.meta.
 - the model's `audience` (`published`: aggregates that may leave the service; `operational`:
   lists of referrals or files, for signed-in staff only), its `relations` within a row (a total
   and the parts that add up to it, or to at most it when `remainder` is true) and its
-  `row_totals` across rows (rows flagged `flag`, or whose `column` is `value`, sum the rows over
-  `over` that agree on the other dimensions).
+  `row_totals` across rows (the rows flagged `flag`, or whose `column` is `value`, hold the sum
+  over `over` of the other rows that agree with them on the columns `by`).
 
 The declarations are read from the yml files themselves (no dbt run is needed to show a page),
 and checked: a role naming a column the model does not declare is an error, not a guess.
@@ -54,10 +54,15 @@ class Relation:
 
 @dataclass(frozen=True)
 class RowTotal:
-    over: str  # the dimension the total rows sum over
+    over: tuple[str, ...]  # the dimension(s) the total rows sum over
     flag: str | None = None  # a boolean column marking the total rows
     column: str | None = None  # or: the column whose `value` marks them
     value: str | None = None
+    by: tuple[str, ...] = ()  # the columns that say which total row a row adds up to
+
+    def marks(self) -> set[str]:
+        """The columns a row total names: summed over, marking the totals, or grouping."""
+        return {*self.over, *self.by, *(c for c in (self.flag, self.column) if c)}
 
     def is_total(self, row) -> bool:
         if self.flag is not None:
@@ -103,6 +108,10 @@ def _role(mart: str, column: str, declared) -> Role:
     raise DeclarationError(f"{where}: disclosure role {kind!r} is not one of {ROLE_KINDS}")
 
 
+def _names(value) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value or ())
+
+
 def _model(model: dict) -> MartDisclosure | None:
     name = model.get("name")
     meta = ((model.get("config") or {}).get("meta") or {}).get("disclosure")
@@ -119,7 +128,8 @@ def _model(model: dict) -> MartDisclosure | None:
                                f"{AUDIENCES}")
     relations = tuple(Relation(r["total"], tuple(r["parts"]), bool(r.get("remainder", False)))
                       for r in meta.get("relations") or [])
-    row_totals = tuple(RowTotal(t["over"], t.get("flag"), t.get("column"), t.get("value"))
+    row_totals = tuple(RowTotal(_names(t["over"]), t.get("flag"), t.get("column"),
+                                t.get("value"), _names(t.get("by")))
                        for t in meta.get("row_totals") or [])
     declared = MartDisclosure(name, audience, columns, relations, row_totals)
     _check(declared)
@@ -139,8 +149,8 @@ def _check(mart: MartDisclosure) -> None:
                 raise DeclarationError(f"{mart.mart}: relation column {column!r} is not a "
                                        "declared count")
     for total in mart.row_totals:
-        for column in (total.over, total.flag, total.column):
-            if column is not None and column not in named:
+        for column in total.marks():
+            if column not in named:
                 raise DeclarationError(f"{mart.mart}: row total names {column!r}, which the "
                                        "model does not declare")
 

@@ -131,15 +131,21 @@ def test_users_are_managed_from_the_command_line_with_the_password_on_stdin(tmp_
     added = users("add", "ana", "--site", "BRA", "--password-stdin",
                   password="a long password\n")
     assert added.returncode == 0, added.stderr
-    assert "added ana (site BRA)" in added.stdout
+    assert "added ana (site BRA, operational)" in added.stdout
     lead = users("add", "lead", "--all-sites", "--password-stdin", password="another password")
     assert lead.returncode == 0, lead.stderr
+    board = users("add", "board", "--all-sites", "--audience", "published", "--password-stdin",
+                  password="a board password")
+    assert "added board (every site, published)" in board.stdout, board.stderr
     stored = read_users(users_file)
     # The final line break that `echo` adds is not part of the password.
     assert authenticate(stored, "ana", "a long password") == stored["ana"]
     assert "a long password" not in users_file.read_text()
     listed = users("list")
-    assert listed.stdout.splitlines() == ["ana\tsite BRA", "lead\tevery site"]
+    assert listed.stdout.splitlines() == ["ana\tsite BRA\toperational",
+                                          "board\tevery site\tpublished",
+                                          "lead\tevery site\toperational"]
+    assert stored["board"].audience == "published" and stored["ana"].audience == "operational"
 
     short = users("add", "bob", "--site", "BRA", "--password-stdin", password="short")
     assert short.returncode == 2 and "at least 12 characters" in short.stderr
@@ -150,7 +156,7 @@ def test_users_are_managed_from_the_command_line_with_the_password_on_stdin(tmp_
     assert not_a_terminal.returncode == 2 and "--password-stdin" in not_a_terminal.stderr
 
     assert users("remove", "ana").returncode == 0
-    assert set(read_users(users_file)) == {"lead"}
+    assert set(read_users(users_file)) == {"board", "lead"}
     missing = users("remove", "ana")
     assert missing.returncode == 2 and "no user 'ana'" in missing.stderr
     unset = subprocess.run([str(BIN / "carepath"), "users", "list"], capture_output=True,

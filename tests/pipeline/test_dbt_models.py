@@ -13,6 +13,7 @@ import yaml
 from support.paths import ROOT
 
 from carepath.pipeline import run_pipeline
+from carepath.publish.disclosure_declarations import load_declarations
 from carepath.settings import load_settings
 from carepath.transform.dbt_build import run_dbt
 
@@ -88,6 +89,31 @@ def test_every_mart_column_is_documented(pipeline_run):
     assert {table for table, _ in columns} == set(MARTS)
     undocumented = sorted((t, c) for t, c in columns if c not in documented.get(t, set()))
     assert undocumented == []
+
+
+def test_every_published_column_declares_its_disclosure_role(pipeline_run):
+    """What may leave the service is decided by the marts' declarations (issue 25): a column
+    without one would be withheld from a published audience, so none may be missing, and a
+    declared column must exist."""
+    settings, _ = pipeline_run
+    declarations = load_declarations(settings.dbt_project_dir / "models" / "marts")
+    con = duckdb.connect(str(settings.published_path), read_only=True)
+    try:
+        columns = _rows(con, """select table_name, column_name from information_schema.columns
+                                where table_schema = 'marts'""")
+    finally:
+        con.close()
+    assert set(declarations) == set(MARTS)
+    undeclared = sorted((t, c) for t, c in columns if c not in declarations[t].columns)
+    assert undeclared == []
+    built = {}
+    for table, column in columns:
+        built.setdefault(table, set()).add(column)
+    assert {t: set(d.columns) for t, d in declarations.items()} == built
+    listings = {t for t, d in declarations.items() if d.audience == "operational"}
+    assert {"fct_waiting_list", "fct_referral_latency", "fct_quarantined_rows"} <= listings
+    assert all(d.audience == "operational" for d in declarations.values()
+               if any(r.kind == "identifier" for r in d.columns.values()))
 
 
 def _latest_referrals(landing, site):

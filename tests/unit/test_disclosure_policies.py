@@ -130,7 +130,7 @@ def test_row_totals_hide_a_complement_across_sites_under_exact_counts():
         "fct_site_performance", "published",
         {"site_code": Role("dimension"), "is_network_total": Role("dimension"),
          "referrals_seen": Role("count")},
-        row_totals=(RowTotal("site_code", flag="is_network_total"),))
+        row_totals=(RowTotal(("site_code",), flag="is_network_total"),))
     frame = pd.DataFrame({"site_code": ["ASH", "BRA", "CAR", "ALL"],
                           "is_network_total": [False, False, False, True],
                           "referrals_seen": [2, 40, 30, 72]})

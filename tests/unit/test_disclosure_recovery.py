@@ -83,7 +83,7 @@ def test_a_site_cannot_be_worked_out_from_the_network_row(sites):
     mart = MartDisclosure("table", "published",
                           {"site_code": Role("dimension"), "is_network_total": Role("dimension"),
                            "referrals": Role("count")},
-                          row_totals=(RowTotal("site_code", flag="is_network_total"),))
+                          row_totals=(RowTotal(("site_code",), flag="is_network_total"),))
     frame = pd.DataFrame({"site_code": [*codes, "network"],
                           "is_network_total": [False] * len(sites) + [True],
                           "referrals": [*sites, sum(sites)]})
