@@ -439,6 +439,23 @@ def test_no_page_shows_before_sign_in_and_a_wrong_password_is_refused(pipeline_r
     assert any(c.value.startswith(f"Signed in as {ALL_SITES_USER}") for c in at.sidebar.caption)
 
 
+def test_a_published_audience_is_refused_until_the_pages_serve_it(pipeline_run, monkeypatch,
+                                                                   tmp_path):
+    """The pages still show staff figures and referral lists (issue 25): a board member's
+    account signs in to nothing, saying why."""
+    settings, _ = pipeline_run
+    monkeypatch.setenv("CAREPATH_DATA_DIR", str(settings.data_dir))
+    users = write_users_file(tmp_path / "users.json")
+    monkeypatch.setenv("CAREPATH_USERS_FILE", str(users))
+    add_user(users, "board", None, PASSWORD, audience="published")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    sign_in(at, "board", PASSWORD)
+    assert any("does not serve a published audience yet" in e.value for e in at.error)
+    assert [t.value for t in at.title] == ["carepath: sign in"]
+    assert not at.metric and not at.dataframe
+
+
 def test_failed_sign_ins_are_rate_limited(pipeline_run, monkeypatch, tmp_path):
     settings, _ = pipeline_run
     monkeypatch.setenv("CAREPATH_DATA_DIR", str(settings.data_dir))
