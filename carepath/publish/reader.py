@@ -435,3 +435,59 @@ def rows_loaded_by_site(published: Published) -> pd.DataFrame:
         group by site_code
         having sum(rows_loaded) > 0
         order by site_code""")
+
+
+@dataclass(frozen=True)
+class QuerySource:
+    """The mart a query reads, for disclosure control (carepath.publish.disclosure): what a
+    published audience may see of a query's answer is what that mart's declarations allow.
+    `columns` names, for an answer column that is not the mart's own column of that name (a
+    column joined from another mart, or renamed), the mart and column it is."""
+
+    mart: str
+    columns: tuple[tuple[str, str, str], ...] = ()  # (answer column, mart, mart column)
+
+    def origin(self, column: str) -> tuple[str, str]:
+        for answer, mart, mart_column in self.columns:
+            if answer == column:
+                return mart, mart_column
+        return self.mart, column
+
+
+# Every query that answers with a mart's rows. filter_options and published_at answer with
+# choices and a time, no figure.
+SOURCES: dict[str, QuerySource] = {
+    "sites": QuerySource("fct_site_performance"),
+    "site_performance": QuerySource("fct_site_performance"),
+    "waiting_list_monthly": QuerySource("fct_waiting_list_monthly"),
+    "waiting_list_wait_bands": QuerySource("fct_waiting_list_wait_bands"),
+    "monthly_indicator_series": QuerySource("fct_monthly_indicators"),
+    "adherence_by_programme": QuerySource("fct_adherence_by_programme"),
+    "outcome_change_by_instrument": QuerySource("fct_outcome_change_by_instrument"),
+    "waiting_now_by_site": QuerySource("fct_waiting_list_monthly"),
+    "longest_waiters": QuerySource("fct_waiting_list", (
+        ("referral_reason", "fct_referral_latency", "referral_reason"),
+        ("target_service", "fct_referral_latency", "target_service"))),
+    "referrals": QuerySource("fct_referral_latency"),
+    "adherence_referrals": QuerySource("fct_adherence"),
+    "registry_referrals": QuerySource("fct_outcome_registry", (
+        ("first_seen_date", "fct_adherence", "first_seen_date"),)),
+    "registry_completeness": QuerySource("fct_registry_completeness"),
+    "disagreeing_questionnaire_totals": QuerySource("fct_scored_questionnaires"),
+    "delivery_status": QuerySource("fct_delivery_status"),
+    "quarantine_rules": QuerySource("fct_quarantine_by_rule", (
+        ("reason", "fct_quarantine_by_rule", "rule_description"),)),
+    "quarantined_rows": QuerySource("fct_quarantined_rows", (
+        ("reason", "fct_quarantined_rows", "rule_description"),)),
+    "rejected_files": QuerySource("fct_deliveries"),
+    "bottlenecks": QuerySource("fct_bottlenecks", (
+        ("indicator_unit", "dim_qi_indicators", "indicator_unit"),)),
+    "spc_points": QuerySource("fct_spc_points"),
+    "spc_summary": QuerySource("fct_spc_summary"),
+    "spc_summaries": QuerySource("fct_spc_summary"),
+    "funnel": QuerySource("fct_funnel"),
+    "indicators": QuerySource("dim_qi_indicators"),
+    "access_targets": QuerySource("dim_access_targets"),
+    # A sum of fct_deliveries.rows_loaded by site: whether anything has been loaded at all.
+    "rows_loaded_by_site": QuerySource("fct_deliveries"),
+}
