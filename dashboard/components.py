@@ -12,6 +12,8 @@ from sign_in import current_user
 from carepath.access.scope import visible_to
 from carepath.publish import disclosure, reader
 from carepath.publish.csv_export import READING_DECIMALS, formula_safe_csv
+from carepath.publish.disclosure_declarations import MartDisclosure, load_declarations
+from carepath.publish.disclosure_policies import Policy, policy_named
 from carepath.publish.published_copy import Published, published_copy
 from carepath.settings import load_settings
 from carepath.store import store_errors
@@ -47,7 +49,8 @@ def published_or_stop(figures: bool = True) -> Published:
     if not published_ready(published):
         st.warning("No published marts yet. Run the pipeline (`make demo` or `carepath run`).")
         st.stop()
-    if figures and read(published, reader.rows_loaded_by_site).empty:
+    # Whether anything is loaded is asked of the staff's figures: it shows no number.
+    if figures and read(published, reader.rows_loaded_by_site, for_publication=False).empty:
         st.info(NOTHING_LOADED)
         st.stop()
     return published
@@ -61,15 +64,21 @@ def _read(query: str, where: str, version: str, args: tuple, _published: Publish
     return getattr(reader, query)(_published, *args)
 
 
-def read(published: Published, query: Callable[..., pd.DataFrame], *args) -> pd.DataFrame:
+def read(published: Published, query: Callable[..., pd.DataFrame], *args,
+         for_publication: bool = True) -> pd.DataFrame:
     """`query` (a function of carepath.publish.reader) on the published copy, cached until the
     copy is replaced, and only as much of it as the signed-in user may see (a site user: their
-    site's rows; carepath.access.scope). A copy that cannot answer (damaged, or published by an
+    site's rows; carepath.access.scope), and for a published audience only what the
+    disclosure policy lets it see (unless `for_publication` is False, for an answer that is
+    never shown). A copy that cannot answer (damaged, or published by an
     older release without a mart this page reads) ends the page with what to do, not a
     traceback."""
     try:
         answer = _read(query.__name__, str(published), published.version(), args, published)
-        return visible_to(current_user(), query.__name__, answer)
+        answer = visible_to(current_user(), query.__name__, answer)
+        if for_publication and published_audience() and query.__name__ in reader.SOURCES:
+            return _for_publication(query.__name__, answer)
+        return answer
     except PermissionError:  # before OSError, which it is a kind of
         st.info("This part of the page is not available to users who see one site.")
         st.stop()
@@ -79,6 +88,53 @@ def read(published: Published, query: Callable[..., pd.DataFrame], *args) -> pd.
                  "(`carepath run --force-build`).")
         st.caption(f"{type(problem).__name__}: {str(problem).splitlines()[0]}")
         st.stop()
+
+
+def published_audience() -> bool:
+    """Whether the signed-in user sees only what may leave the service (their audience is
+    `published`: a board, commissioners), not the staff's figures."""
+    return current_user().audience == "published"
+
+
+def disclosure_policy() -> Policy:
+    """The policy a published audience sees figures under (CAREPATH_DISCLOSURE_POLICY)."""
+    settings = load_settings()
+    return policy_named(settings.disclosure_policy, settings.disclosure_min_count)
+
+
+def _declaration(query: str) -> MartDisclosure:
+    """The declarations of the mart a query reads, with those of any column it joins or
+    renames (reader.SOURCES)."""
+    source = reader.SOURCES[query]
+    declarations = load_declarations(load_settings().dbt_project_dir / "models" / "marts")
+    main = declarations[source.mart]
+    columns = dict(main.columns)
+    for answer, mart, column in source.columns:
+        columns[answer] = declarations[mart].columns[column]
+    return MartDisclosure(main.mart, main.audience, columns, main.relations, main.row_totals)
+
+
+WITHHELD_RECORD = "disclosure_withheld"
+
+
+def _for_publication(query: str, answer: pd.DataFrame) -> pd.DataFrame:
+    """`answer` as a published audience may see it (carepath.publish.disclosure.disclose),
+    the cells withheld recorded for the page's record; a list of referrals or files is not
+    shown at all (an empty answer, said on the page)."""
+    try:
+        shown = disclosure.disclose(answer, _declaration(query), disclosure_policy())
+    except disclosure.NotForPublication:
+        st.caption("Lists of referrals and files are for the service's staff: they are not "
+                   "shown to a published audience.")
+        return answer.iloc[0:0]
+    st.session_state.setdefault(WITHHELD_RECORD, {})[query] = shown.withheld
+    return shown.frame
+
+
+def disclosure_legend() -> None:
+    """What the marks mean, under a published audience's figures."""
+    if published_audience():
+        st.caption(disclosure_policy().describe())
 
 
 def min_count() -> int:
@@ -92,19 +148,49 @@ def disclosed(frame: pd.DataFrame, counts: tuple[str, ...] = (),
     """`frame` as it may be shown and exported: small counts as "<5", figures over a small
     count withheld, and with `complete_within` (the columns whose rows add up to a total shown
     elsewhere) a count that would give a small one away by subtraction withheld too
-    (carepath.publish.disclosure)."""
+    (carepath.publish.disclosure). A published audience's frames were disclosed as they were
+    read (`read`) and are returned as they are."""
+    if published_audience():
+        return frame
     return disclosure.suppress(frame, counts, over, min_count(), complete_within)
 
 
 def drawable(frame: pd.DataFrame, counts: str | tuple[str, ...]) -> pd.DataFrame:
-    """The rows of a chart's data whose counts are not small (the others are not drawn)."""
-    return disclosure.shown_rows(frame, counts, min_count())
+    """The rows of a chart's data whose counts are not small (the others are not drawn). For a
+    published audience: the rows whose counts are not withheld, every other withheld figure
+    left undrawn (a mark becomes a gap)."""
+    if not published_audience():
+        return disclosure.shown_rows(frame, counts, min_count())
+    columns = [counts] if isinstance(counts, str) else list(counts)
+    marked = pd.Series(False, index=frame.index)
+    for column in columns:
+        marked |= frame[column].map(lambda v: isinstance(v, str))
+    return numbers_again(frame[~marked])
+
+
+def numbers_again(frame: pd.DataFrame) -> pd.DataFrame:
+    """A published frame for drawing: a column of numbers that holds marks becomes numbers
+    again, each mark a gap."""
+    marks = {disclosure_policy().withheld_label, disclosure.COMPLEMENT}
+    frame = frame.copy()
+    for column in frame.columns:
+        values = frame[column].dropna()
+        if frame[column].dtype != object or values.empty:
+            continue
+        is_mark = values.map(lambda v: isinstance(v, str) and v in marks)
+        is_number = values.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
+        if is_mark.any() and (is_mark | is_number).all():
+            frame[column] = pd.to_numeric(frame[column].map(lambda v: None if v in marks else v))
+    return frame
 
 
 def withheld_note(frame: pd.DataFrame, shown: pd.DataFrame, what: str) -> None:
     """Say how many of a chart's points were left out for disclosure control, if any."""
     left_out = len(frame) - len(shown)
-    if left_out:
+    if left_out and published_audience():
+        st.caption(f"{left_out:,} {what} whose counts are withheld are not drawn "
+                   f"({disclosure_policy().describe()})")
+    elif left_out:
         st.caption(f"{left_out:,} {what} counted over fewer than {min_count()} are not drawn "
                    "(disclosure control).")
 
@@ -123,7 +209,10 @@ def access_targets_note(published: Published) -> None:
     st.caption("Access targets judged against: " + "; ".join(parts) + ".")
 
 
-def percent(value: float | None) -> str:
+def percent(value: float | str | None) -> str:
+    """A proportion for a tile; a withheld one shows its mark."""
+    if isinstance(value, str):
+        return value
     return "n/a" if value is None or pd.isna(value) else f"{100 * value:.1f}%"
 
 
@@ -143,13 +232,42 @@ def _header(column: str, config: object) -> str:
     return column
 
 
+def _marks_as_text(frame: pd.DataFrame, column_config: dict) -> tuple[pd.DataFrame, dict]:
+    """A published frame's columns that hold marks ("*", "withheld") as text, each number in
+    them formatted as its column's config would (a percent as "83.6%"), the column's label
+    kept: a number column cannot show a mark."""
+    frame = frame.copy()
+    for column in frame.columns:
+        values = frame[column].dropna()
+        if frame[column].dtype != object or not values.map(lambda v: isinstance(v, str)).any():
+            continue
+        config = column_config.get(column)
+        is_percent = isinstance(config, dict) and (
+            (config.get("type_config") or {}).get("format") == "percent")
+        frame[column] = frame[column].map(lambda v, p=is_percent: _number_text(v, p))
+        if config is not None and not isinstance(config, str):
+            column_config[column] = _header(column, config)
+    return frame, column_config
+
+
+def _number_text(value: object, is_percent: bool) -> object:
+    if isinstance(value, str) or value is None or pd.isna(value):
+        return value
+    if is_percent:
+        return f"{100 * value:.1f}%"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
 def table(frame: pd.DataFrame, name: str, column_config: dict | None = None,
           drill: Callable[[pd.Series], None] | None = None) -> None:
     """`frame` as a table, with a CSV download of exactly what it shows under the same headers.
     The download is formula-safe (carepath.publish.csv_export); Streamlit's own export button,
     which is not, is switched off in app.py. With `drill`, a row can be selected, and
     drill(row) draws the referral-level rows behind it below the table."""
-    column_config = column_config or {}
+    column_config = dict(column_config or {})
+    if published_audience():
+        drill = None  # no referral list is shown to a published audience
+        frame, column_config = _marks_as_text(frame, column_config)
     original = frame.reset_index(drop=True)
     # An empty text cell is blank on screen and in the download, never "None".
     text = [c for c in frame.select_dtypes(include=["object", "str"]).columns

@@ -3,13 +3,23 @@ Making Data Count's icons, and, for a proportion, the funnel plot comparing the 
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import streamlit as st
 from components import disclosed, drawable, read, table, withheld_note
 from drill_downs import MONTH_DRILLS, narrowed
 from funnel_charts import JUDGEMENT_WORDS, funnel_chart
 from sign_in import current_user
-from spc_charts import MONTH_SELECTION, as_image, assurance_icon, spc_chart, variation_icon
+from spc_charts import (
+    ASSURANCE_ICONS,
+    MONTH_SELECTION,
+    VARIATION_ICONS,
+    as_image,
+    assurance_icon,
+    spc_chart,
+    variation_icon,
+)
 
 from carepath.publish import reader
 from carepath.publish.disclosure import indicator_counts
@@ -30,6 +40,12 @@ def icons_html(summary: pd.DataFrame, size: int = 32) -> tuple[str, list[str]]:
     """The chart's variation icon, and its assurance icon when it has a target: <img> tags for
     st.markdown, and their words."""
     row = summary.iloc[0]
+    # A published audience's icon over too few is withheld: its mark stands in its place.
+    withheld = [icon for icon in (row.variation_icon, row.assurance_icon)
+                if isinstance(icon, str) and icon not in VARIATION_ICONS
+                and icon not in ASSURANCE_ICONS]
+    if withheld:
+        return html.escape(withheld[0]), [f"variation and assurance {withheld[0]} (withheld)"]
     icons = [variation_icon(row.variation_icon)]
     if pd.notna(row.assurance_icon):
         icons.append(assurance_icon(row.assurance_icon))
@@ -104,8 +120,9 @@ def funnel_section(published: Published, indicator_id: str, label: str) -> None:
     if not drawn.empty:
         st.altair_chart(funnel_chart(drawn), width="stretch")
     withheld_note(funnel, drawn, "sites")
+    # A withheld judgement keeps its mark.
     shown = disclosed(funnel.assign(judgement=funnel.outlier_judgement.map(
-        lambda j: JUDGEMENT_WORDS[None if pd.isna(j) else j])),
+        lambda j: JUDGEMENT_WORDS.get(None if pd.isna(j) else j, j))),
         counts=("numerator", "denominator"),
         over={"proportion": ("denominator", "numerator")})
     table(shown[["site_code", "numerator", "denominator", "proportion", "judgement"]],

@@ -39,6 +39,10 @@ def shown_value(row: pd.Series, min_count: int) -> str:
     "<5", a figure over a small count withheld (disclosure.indicator_counts)."""
     unit = row.indicator_unit
     judged_by = indicator_counts(unit, "latest_value", "latest_numerator", "latest_denominator")
+    if any(isinstance(row[column], str) for column in ("latest_value", *judged_by)):
+        # Disclosed for a published audience already: the value, or its mark.
+        return (row.latest_value if isinstance(row.latest_value, str)
+                else format_value(row.latest_value, unit))
     if not any(is_small(row[column], min_count) for column in judged_by):
         return format_value(row.latest_value, unit)
     if unit == "count":
@@ -102,8 +106,11 @@ def matrix_table(summaries: pd.DataFrame, min_count: int) -> pd.DataFrame:
         latest=[shown_value(row, min_count) for _, row in summaries.iterrows()],
         target=[None if pd.isna(t) else format_value(t, u) for t, u in
                 zip(summaries.target_value, summaries.indicator_unit, strict=True)],
-        variation=summaries.variation_icon.map(lambda i: VARIATION_ICONS[i][2]),
+        # A withheld icon keeps its mark.
+        variation=summaries.variation_icon.map(
+            lambda i: VARIATION_ICONS[i][2] if i in VARIATION_ICONS else i),
         assurance=summaries.assurance_icon.map(
-            lambda i: None if pd.isna(i) else ASSURANCE_ICONS[i][2]))
+            lambda i: None if pd.isna(i) else ASSURANCE_ICONS[i][2] if i in ASSURANCE_ICONS
+            else i))
     return frame[["indicator_label", "where", "latest_month", "latest", "target",
                   "variation", "assurance"]]

@@ -32,11 +32,18 @@ RULE_WORDS = {
     "rule_shift": "in a run of 7 on one side of the mean",
 }
 VALUE_FORMAT = {"proportion": ".1%", "days": ".1f", "count": ",.0f"}
+# A point whose variation a published audience may not see (it is counted over too few).
+WITHHELD_VARIATION = ("Withheld (counted over too few)", "#D9D9D9", "cross")
 
 
 def why_flagged(point: pd.Series) -> str:
-    """The rules that flag a point, in words ('' for none)."""
-    return "; ".join(words for rule, words in RULE_WORDS.items() if bool(point[rule]))
+    """The rules that flag a point, in words ('' for none; a withheld flag is not said)."""
+    return "; ".join(words for rule, words in RULE_WORDS.items()
+                     if not isinstance(point[rule], str) and bool(point[rule]))
+
+
+def _variation_style(variation: object) -> tuple[str, str, str]:
+    return VARIATION_STYLE.get(variation, WITHHELD_VARIATION)
 
 
 def _long_limits(points: pd.DataFrame) -> pd.DataFrame:
@@ -57,7 +64,7 @@ def spc_chart(points: pd.DataFrame, selectable: bool = False) -> alt.LayerChart:
     unit = points.indicator_unit.iloc[0]
     value_format = VALUE_FORMAT.get(unit, ".2f")
     shown = points.assign(
-        variation_label=points.variation.map(lambda v: VARIATION_STYLE[v][0]),
+        variation_label=points.variation.map(lambda v: _variation_style(v)[0]),
         why=points.apply(why_flagged, axis=1))
     x = alt.X("indicator_month:T", title="Month")
     y_axis = alt.Axis(format="%") if unit == "proportion" else alt.Axis()
@@ -73,7 +80,8 @@ def spc_chart(points: pd.DataFrame, selectable: bool = False) -> alt.LayerChart:
                  alt.Tooltip("limit:Q", title="Value", format=value_format)],
     )
     line = alt.Chart(shown).mark_line(color="#A6A6A6").encode(x=x, y=alt.Y("value:Q"))
-    styles = list(VARIATION_STYLE.values())
+    styles = list(VARIATION_STYLE.values()) + (
+        [WITHHELD_VARIATION] if (shown.variation_label == WITHHELD_VARIATION[0]).any() else [])
     dots = alt.Chart(shown).mark_point(filled=True, size=70, opacity=1).encode(
         x=x,
         y=alt.Y("value:Q", title=points.indicator_label.iloc[0], axis=y_axis),

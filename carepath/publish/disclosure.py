@@ -235,6 +235,8 @@ def _complements(frame: pd.DataFrame, mart: MartDisclosure, hidden: dict[str, pd
                 changed |= settle([(i, c) for c in relation.parts], (i, relation.total),
                                   relation.remainder)
         for total in mart.row_totals:
+            if not all(c in frame for c in total.marks() - set(total.over)):
+                continue  # the view does not show which rows are totals: none is
             keys = _group_keys(frame, mart, total)
             totals = {_key(frame, i, keys): i for i in frame.index
                       if total.is_total(frame.loc[i])}
@@ -260,10 +262,14 @@ def disclose(frame: pd.DataFrame, mart: MartDisclosure, policy: Policy) -> Discl
         raise NotForPublication(f"{mart.mart} lists referrals or files: it is shown to "
                                 "signed-in staff, never published")
     label = policy.withheld_label
-    shown = frame.astype(object).copy()
+    # Only a column that holds a mark becomes text; the others keep their types (a flag stays
+    # boolean, a rounded count a number).
+    shown = frame.copy()
     record: list[tuple[str, object, str]] = []
 
     def withhold(column: str, index, reason: str, mark: str = label) -> None:
+        if shown[column].dtype != object:
+            shown[column] = shown[column].astype(object)
         shown.at[index, column] = mark
         record.append((column, index, reason))
 
@@ -293,6 +299,10 @@ def disclose(frame: pd.DataFrame, mart: MartDisclosure, policy: Policy) -> Discl
     def proportion_cell(column: str, index, numerator: str, denominator: str) -> None:
         if _is_missing(frame.at[index, column]):
             return
+        if numerator not in frame or denominator not in frame:
+            # A share without its counts beside it could give a small numerator away.
+            withhold(column, index, "its numerator and denominator are not in this view")
+            return
         parts = [shown.at[index, numerator], shown.at[index, denominator]]
         if any(isinstance(p, str) for p in parts):
             withhold(column, index, "its numerator or denominator is withheld")
@@ -300,7 +310,14 @@ def disclose(frame: pd.DataFrame, mart: MartDisclosure, policy: Policy) -> Discl
             shown.at[index, column] = (parts[0] / parts[1]) if parts[1] else float("nan")
 
     def statistic_cell(column: str, index, over: tuple[str, ...]) -> None:
-        if _is_missing(frame.at[index, column]):
+        if _is_missing(frame.at[index, column]) and not any(
+                c in frame and not _is_missing(frame.at[index, c])
+                and 0 < float(frame.at[index, c]) < policy.min_for_statistics for c in over):
+            # A gap stays a gap; but a missing figure over a few people can say something
+            # (no outlier judgement is "within the limits"), so it is withheld like a value.
+            return
+        if any(c not in frame for c in over):
+            withhold(column, index, "the count it is over is not in this view")
             return
         if any(_is_missing(frame.at[index, c]) or not policy.statistic_shown(
                 float(frame.at[index, c])) for c in over):

@@ -193,7 +193,8 @@ def waiting_now_by_site(published: Published, selection: Selection = EVERYTHING)
     """The newest census of fct_waiting_list_monthly: who waits at each site, by priority."""
     where, params = selection.where(site="site_code", priority="priority")
     return _select(published, f"""
-        select site_code, priority, pathways_waiting, prop_waiting_within_target,
+        select site_code, priority, pathways_waiting, pathways_within_target,
+               prop_waiting_within_target, pathways_within_rtt_standard,
                prop_waiting_within_rtt_standard, median_days_waiting, max_days_waiting
         from fct_waiting_list_monthly
         where is_as_of_date and {where}

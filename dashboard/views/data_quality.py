@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
-from components import published_or_stop, read, table, whole
+from components import published_audience, published_or_stop, read, table, whole
 from filters import current
 from sign_in import current_user
 
@@ -55,6 +55,10 @@ def quarantined_lines(published: Published, row: pd.Series) -> None:
 
 settings = load_settings()
 st.title("Data quality: deliveries and the validation gate")
+if published_audience():
+    st.info("This page lists the files each site sent and the rows the gate held back: it is "
+            "for the service's staff and data managers, not shown to a published audience.")
+    st.stop()
 build = failed_build(settings)
 if build is not None:
     st.error(f"The latest build ({build['finished_at']}) failed, so it was not published: "

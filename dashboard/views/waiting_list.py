@@ -4,12 +4,14 @@ first appointments that clear it."""
 from __future__ import annotations
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 from components import (
     access_targets_note,
     disclosed,
     drawable,
     min_count,
+    published_audience,
     published_or_stop,
     read,
     table,
@@ -30,8 +32,9 @@ access_targets_note(published)
 all_census = read(published, reader.waiting_list_monthly, selection)
 # A census's priorities add up to the site's waiting total, as in the table below: a point the
 # table would withhold as a complement is not drawn either.
-complement = complements(all_census, "pathways_waiting", ["census_date", "site_code"],
-                         min_count())
+complement = (pd.Series(False, index=all_census.index) if published_audience()  # disclosed
+              else complements(all_census, "pathways_waiting", ["census_date", "site_code"],
+                               min_count()))
 census = drawable(all_census[~complement], "pathways_waiting")
 waiting = disclosed(read(published, reader.waiting_now_by_site, selection),
                     counts=("pathways_waiting",),

@@ -11,6 +11,7 @@ import base64
 import json
 import re
 import shutil
+import sys
 from datetime import date
 
 import duckdb
@@ -35,6 +36,8 @@ from carepath.access import server_state
 from carepath.access.throttle import LoginThrottle
 from carepath.access.users import add_user
 from carepath.publish import reader
+from carepath.publish.disclosure import COMPLEMENT
+from carepath.publish.disclosure_declarations import load_declarations
 
 APP = str(ROOT / "dashboard" / "app.py")
 SPC_CHARTS = load("spc_charts")
@@ -454,6 +457,55 @@ def test_a_published_audience_is_refused_until_the_pages_serve_it(pipeline_run, 
     assert any("does not serve a published audience yet" in e.value for e in at.error)
     assert [t.value for t in at.title] == ["carepath: sign in"]
     assert not at.metric and not at.dataframe
+
+
+def _count_value(cell: object) -> float | None:
+    """A shown count as a number ('1,235' included); None for a mark or a blank."""
+    if cell is None or (not isinstance(cell, str) and pd.isna(cell)):
+        return None
+    if isinstance(cell, str):
+        text = cell.replace(",", "")
+        return float(text) if text.replace(".", "", 1).isdigit() else None
+    return float(cell)
+
+
+def test_the_pages_show_a_published_audience_only_what_the_nhs_policy_allows(
+        pipeline_run, monkeypatch, tmp_path):
+    """The path a published account will take once the sign-in gate lifts (issue 25): every
+    page opens; every count column of every table and every count tile shows a mark, 0 or a
+    multiple of 5 over 7; no referral or file list is shown."""
+    settings, _ = pipeline_run
+    monkeypatch.setenv("CAREPATH_DATA_DIR", str(settings.data_dir))
+    users = write_users_file(tmp_path / "users.json")
+    monkeypatch.setenv("CAREPATH_USERS_FILE", str(users))
+    add_user(users, "board", None, PASSWORD, audience="published")
+    declarations = load_declarations(settings.dbt_project_dir / "models" / "marts")
+    counts = {c for d in declarations.values() for c, role in d.columns.items()
+              if role.kind == "count"}
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    monkeypatch.setattr(sys.modules["sign_in"], "_not_served", lambda user: False)
+    sign_in(at, "board", PASSWORD)
+    marks = checked = 0
+    for page in PAGES:
+        if page != PAGES[0]:
+            at.switch_page(page).run()
+        assert not at.exception, page
+        for frame in (df.value for df in at.dataframe):
+            assert not {"referral_id", "line_number", "source_file"} & set(frame.columns), page
+            for column in counts & set(frame.columns):
+                for cell in frame[column]:
+                    value = _count_value(cell)
+                    marks += cell in ("*", COMPLEMENT)
+                    if value is not None:
+                        checked += 1
+                        assert value == 0 or (value % 5 == 0 and value >= 10), (page, column,
+                                                                                 cell)
+        for tile in at.metric:
+            if tile.label in ("Referrals received", "Seen", "Waiting now"):
+                value = _count_value(tile.value)
+                assert value is None or value == 0 or value % 5 == 0, (tile.label, tile.value)
+    assert checked > 50 and marks > 0
 
 
 def test_failed_sign_ins_are_rate_limited(pipeline_run, monkeypatch, tmp_path):
