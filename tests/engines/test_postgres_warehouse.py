@@ -124,6 +124,14 @@ def _warehouse_rows(url: str | None, settings, sql: str) -> list[tuple]:
         con.close()
 
 
+def _on_engine(engine: str, name: str, tmp_path, postgres_server, monkeypatch):
+    """The warehouse URL (None for DuckDB) and the settings of a data folder on `engine`."""
+    url = create_database(postgres_server, name) if engine == "postgres" else None
+    if url:
+        monkeypatch.setenv("CAREPATH_WAREHOUSE", url)
+    return url, load_settings(tmp_path / engine)
+
+
 def _write_hostile_deliveries(landing) -> tuple[str, str]:
     """Sessions that arrive before their referrals (held, then released), with cells no
     extract should carry: a NUL, a quote, a line break, a non-Latin name."""
@@ -145,10 +153,7 @@ def test_held_and_hostile_rows_end_the_same_on_postgres_as_on_duckdb(tmp_path, p
     deliveries = _write_hostile_deliveries(source)
     outcomes = {}
     for engine in ("duckdb", "postgres"):
-        url = create_database(postgres_server, "hostile") if engine == "postgres" else None
-        if url:
-            monkeypatch.setenv("CAREPATH_WAREHOUSE", url)
-        settings = load_settings(tmp_path / engine)
+        url, settings = _on_engine(engine, "hostile", tmp_path, postgres_server, monkeypatch)
         settings.landing_dir.mkdir(parents=True)
         for delivery in deliveries:  # the sessions first: held until the referral arrives
             (settings.landing_dir / delivery).parent.mkdir(parents=True, exist_ok=True)
@@ -211,10 +216,7 @@ def test_corrected_referrals_move_sessions_the_same_on_postgres_as_on_duckdb(
         os.utime(path, (moment, moment))
     states = {}
     for engine in ("duckdb", "postgres"):
-        url = create_database(postgres_server, "corrected") if engine == "postgres" else None
-        if url:
-            monkeypatch.setenv("CAREPATH_WAREHOUSE", url)
-        settings = load_settings(tmp_path / engine)
+        url, settings = _on_engine(engine, "corrected", tmp_path, postgres_server, monkeypatch)
         states[engine] = []
         for run in runs:
             for path in run:

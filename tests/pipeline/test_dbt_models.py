@@ -73,6 +73,16 @@ def test_docs_generate_writes_a_catalog_of_the_marts(pipeline_run):
     assert set(MARTS) <= documented
 
 
+def _published_mart_columns(settings) -> list[tuple]:
+    """(table, column) of every mart in the published copy."""
+    con = duckdb.connect(str(settings.published_path), read_only=True)
+    try:
+        return _rows(con, """select table_name, column_name from information_schema.columns
+                             where table_schema = 'marts'""")
+    finally:
+        con.close()
+
+
 def test_every_mart_column_is_documented(pipeline_run):
     """Analysts and QI leads read the marts through dbt docs: no column may go unexplained."""
     settings, _ = pipeline_run
@@ -80,12 +90,7 @@ def test_every_mart_column_is_documented(pipeline_run):
     documented = {node["name"]: {c for c, col in node["columns"].items() if col["description"]}
                   for node in manifest["nodes"].values()
                   if node["resource_type"] == "model" and node["schema"] == "marts"}
-    con = duckdb.connect(str(settings.published_path), read_only=True)
-    try:
-        columns = _rows(con, """select table_name, column_name from information_schema.columns
-                                where table_schema = 'marts'""")
-    finally:
-        con.close()
+    columns = _published_mart_columns(settings)
     assert {table for table, _ in columns} == set(MARTS)
     undocumented = sorted((t, c) for t, c in columns if c not in documented.get(t, set()))
     assert undocumented == []
@@ -97,12 +102,7 @@ def test_every_published_column_declares_its_disclosure_role(pipeline_run):
     declared column must exist."""
     settings, _ = pipeline_run
     declarations = load_declarations(settings.dbt_project_dir / "models" / "marts")
-    con = duckdb.connect(str(settings.published_path), read_only=True)
-    try:
-        columns = _rows(con, """select table_name, column_name from information_schema.columns
-                                where table_schema = 'marts'""")
-    finally:
-        con.close()
+    columns = _published_mart_columns(settings)
     assert set(declarations) == set(MARTS)
     undeclared = sorted((t, c) for t, c in columns if c not in declarations[t].columns)
     assert undeclared == []
