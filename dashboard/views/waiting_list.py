@@ -90,7 +90,11 @@ if waiting.empty:
 else:
     st.caption("At the newest census: referrals received and not yet seen or closed, by site "
                "and priority (site and priority filters apply here).")
-    table(waiting, "waiting-now-by-site", column_config={
+    # The shares' numerators are read for disclosure control (a share is computed from them
+    # for a published audience), not shown.
+    table(waiting[["site_code", "priority", "pathways_waiting", "prop_waiting_within_target",
+                   "prop_waiting_within_rtt_standard", "median_days_waiting",
+                   "max_days_waiting"]], "waiting-now-by-site", column_config={
         "site_code": "Site", "priority": "Priority", "pathways_waiting": "Waiting",
         "prop_waiting_within_target": st.column_config.NumberColumn("Within target",
                                                                     format="percent"),
