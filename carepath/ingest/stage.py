@@ -76,7 +76,8 @@ MAX_HEADER_CELL = 1024
 
 def read_header(delivery: Delivery, mapping: SiteMapping) -> list[str]:
     try:
-        with delivery.read_path.open(encoding=mapping.encoding, newline="") as fh:
+        with delivery.read_path.open(encoding=mapping.encoding, newline="",
+                                     errors=_decode_errors(mapping)) as fh:
             for _ in range(mapping.skip_lines):
                 fh.readline()
             header = next(csv.reader(fh, delimiter=mapping.delimiter), None)
@@ -122,6 +123,21 @@ def check_not_utf8_at_single_byte_site(delivery: Delivery, mapping: SiteMapping)
                            f"{mapping.encoding}")
 
 
+def _c1_for_undefined(error: UnicodeDecodeError) -> tuple[str, int]:
+    return chr(error.object[error.start]), error.start + 1
+
+
+_C1_FOR_UNDEFINED = "carepath_c1_for_undefined"
+codecs.register_error(_C1_FOR_UNDEFINED, _c1_for_undefined)
+
+
+def _decode_errors(mapping: SiteMapping) -> str:
+    """How a site's bytes decode: strictly, except that a byte a single-byte encoding leaves
+    undefined (five in Windows-1252) becomes the C1 control of its value, which holds its row
+    under the control-character rule instead of rejecting the file."""
+    return _C1_FOR_UNDEFINED if mapping.encoding in SINGLE_BYTE_ENCODINGS else "strict"
+
+
 def utf8_copy(delivery: Delivery, mapping: SiteMapping) -> Path:
     """The file as DuckDB scans it: UTF-8. A file in another encoding is decoded by Python's
     codec (UTF-16 in either byte order by its BOM; every Latin-1 byte, including 0x80-0x9F,
@@ -130,7 +146,7 @@ def utf8_copy(delivery: Delivery, mapping: SiteMapping) -> Path:
     if mapping.encoding == "utf-8":
         return delivery.read_path
     copy = delivery.read_path.with_name(f"{delivery.read_path.stem}.utf-8.csv")
-    decoder = codecs.getincrementaldecoder(mapping.encoding)()
+    decoder = codecs.getincrementaldecoder(mapping.encoding)(_decode_errors(mapping))
     try:
         with delivery.read_path.open("rb") as source, \
                 copy.open("w", encoding="utf-8", newline="") as target:
@@ -256,7 +272,7 @@ def check_header(delivery: Delivery, mapping: SiteMapping, header: list[str],
 
 
 def _canonical_selects(extract: str, mapping: SiteMapping,
-                       header: list[str]) -> tuple[list[str], str, list[str]]:
+                       header: list[str]) -> tuple[list[str], str, list[str], list[str]]:
     """The canonical columns as SQL over the site's columns, the `_parse_failures` column, and
     the screening columns the scan computes first (what identifier each cell looks like), and
     each timestamp's instant."""

@@ -78,7 +78,8 @@ def _landed_name(recorded: str) -> str:
 
 
 def _data_rows(path: Path, encoding: str, delimiter: str, skip: int) -> int:
-    with path.open(encoding=encoding, newline="") as fh:
+    # A byte the encoding leaves undefined is a row's problem, not the count's.
+    with path.open(encoding=encoding, newline="", errors="replace") as fh:
         for _ in range(skip):
             fh.readline()
         return sum(1 for record in csv.reader(fh, delimiter=delimiter) if record) - 1
