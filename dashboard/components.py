@@ -114,27 +114,16 @@ def _declaration(query: str) -> MartDisclosure:
     return MartDisclosure(main.mart, main.audience, columns, main.relations, main.row_totals)
 
 
-WITHHELD_RECORD = "disclosure_withheld"
-
-
 def _for_publication(query: str, answer: pd.DataFrame) -> pd.DataFrame:
-    """`answer` as a published audience may see it (carepath.publish.disclosure.disclose),
-    the cells withheld recorded for the page's record; a list of referrals or files is not
-    shown at all (an empty answer, said on the page)."""
+    """`answer` as a published audience may see it (carepath.publish.disclosure.disclose); a
+    list of referrals or files is not shown at all (an empty answer, said on the page)."""
     try:
         shown = disclosure.disclose(answer, _declaration(query), disclosure_policy())
     except disclosure.NotForPublication:
         st.caption("Lists of referrals and files are for the service's staff: they are not "
                    "shown to a published audience.")
         return answer.iloc[0:0]
-    st.session_state.setdefault(WITHHELD_RECORD, {})[query] = shown.withheld
     return shown.frame
-
-
-def disclosure_legend() -> None:
-    """What the marks mean, under a published audience's figures."""
-    if published_audience():
-        st.caption(disclosure_policy().describe())
 
 
 def min_count() -> int:
@@ -277,6 +266,8 @@ def table(frame: pd.DataFrame, name: str, column_config: dict | None = None,
     event = st.dataframe(frame, hide_index=True, column_config=column_config,
                          key=f"table-{name}", on_select="rerun" if drill else "ignore",
                          selection_mode="single-row", placeholder="")
+    if published_audience():
+        st.caption(disclosure_policy().describe())  # what the marks mean
     shown = frame.rename(columns={c: _header(c, column_config.get(c)) for c in frame.columns})
     st.download_button("Download CSV", data=formula_safe_csv(shown, READING_DECIMALS),
                        file_name=f"{name}.csv",

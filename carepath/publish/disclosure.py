@@ -144,7 +144,7 @@ def _is_missing(value: object) -> bool:
     return value is None or (not isinstance(value, str) and pd.isna(value))
 
 
-def _group_keys(frame: pd.DataFrame, mart: MartDisclosure, total: RowTotal) -> list[str]:
+def _group_keys(frame: pd.DataFrame, total: RowTotal) -> list[str]:
     return [c for c in total.by if c in frame]
 
 
@@ -153,10 +153,10 @@ def _key(frame: pd.DataFrame, index, keys: list[str]) -> tuple:
     return tuple(None if _is_missing(v) else v for v in frame.loc[index, keys])
 
 
-def _row_groups(frame: pd.DataFrame, mart: MartDisclosure, total: RowTotal) -> list[pd.Index]:
+def _row_groups(frame: pd.DataFrame, total: RowTotal) -> list[pd.Index]:
     """The rows that add up to a total row: the non-total rows agreeing on the row total's
     `by` columns."""
-    keys = _group_keys(frame, mart, total)
+    keys = _group_keys(frame, total)
     members = frame[[not total.is_total(row) for _, row in frame.iterrows()]]
     if members.empty:
         return []
@@ -237,10 +237,10 @@ def _complements(frame: pd.DataFrame, mart: MartDisclosure, hidden: dict[str, pd
         for total in mart.row_totals:
             if not all(c in frame for c in total.marks() - set(total.over)):
                 continue  # the view does not show which rows are totals: none is
-            keys = _group_keys(frame, mart, total)
+            keys = _group_keys(frame, total)
             totals = {_key(frame, i, keys): i for i in frame.index
                       if total.is_total(frame.loc[i])}
-            for group in _row_groups(frame, mart, total):
+            for group in _row_groups(frame, total):
                 key = _key(frame, group[0], keys)
                 if key not in totals:
                     continue
