@@ -123,7 +123,31 @@ def _for_publication(query: str, answer: pd.DataFrame) -> pd.DataFrame:
         st.caption("Lists of referrals and files are for the service's staff: they are not "
                    "shown to a published audience.")
         return answer.iloc[0:0]
+    # The record travels with the frame (pandas keeps attrs through selections), for the
+    # table that shows it to offer beside its download: as plain tuples, which pandas can
+    # compare when it carries attrs through an operation on two frames (frames it cannot).
+    shown.frame.attrs[WITHHELD] = tuple(shown.withheld.itertuples(index=False, name=None))
     return shown.frame
+
+
+WITHHELD = "carepath_withheld"
+
+
+def _withheld_record(frame: pd.DataFrame, column_config: dict) -> pd.DataFrame | None:
+    """What a published table withheld and why, one row per cell: its row as numbered on
+    screen, the first column's value there (the site, mostly), its column's header, the
+    reason. None when the frame carries no record."""
+    if WITHHELD not in frame.attrs:
+        return None
+    record = pd.DataFrame(list(frame.attrs[WITHHELD]), columns=["column", "row", "reason"])
+    record = record[record.column.isin(frame.columns) & record.row.isin(frame.index)]
+    position = {index: number for number, index in enumerate(frame.index, start=1)}
+    first = frame.columns[0]
+    return pd.DataFrame({
+        "Row": [position[r] for r in record.row],
+        _header(first, column_config.get(first)): [frame.at[r, first] for r in record.row],
+        "Column": [_header(c, column_config.get(c)) for c in record.column],
+        "Why withheld": record.reason.tolist()})
 
 
 def min_count() -> int:
@@ -254,9 +278,13 @@ def table(frame: pd.DataFrame, name: str, column_config: dict | None = None,
     which is not, is switched off in app.py. With `drill`, a row can be selected, and
     drill(row) draws the referral-level rows behind it below the table."""
     column_config = dict(column_config or {})
+    withheld = None
     if published_audience():
         drill = None  # no referral list is shown to a published audience
+        withheld = _withheld_record(frame, column_config)
         frame, column_config = _marks_as_text(frame, column_config)
+    frame = frame.copy()
+    frame.attrs.clear()  # the record is not for the table itself
     original = frame.reset_index(drop=True)
     # An empty text cell is blank on screen and in the download, never "None".
     text = [c for c in frame.select_dtypes(include=["object", "str"]).columns
@@ -274,6 +302,12 @@ def table(frame: pd.DataFrame, name: str, column_config: dict | None = None,
                        mime="text/csv", key=f"download-{name}", icon=":material/download:",
                        # A rerun on the click can drop the file before the browser has it.
                        on_click="ignore")
+    if withheld is not None and not withheld.empty:
+        # For the person who signs a report off: every cell withheld, and why.
+        st.download_button("What was withheld (CSV)", data=formula_safe_csv(withheld),
+                           file_name=f"{name}-withheld.csv", mime="text/csv",
+                           key=f"withheld-{name}", icon=":material/download:",
+                           on_click="ignore")
     if drill is not None:
         # A selection can outlive the rows it was made on (a filter changed since).
         rows = [row for row in event.selection.rows if row < len(original)]

@@ -473,7 +473,8 @@ def test_the_pages_show_a_published_audience_only_what_the_nhs_policy_allows(
         pipeline_run, monkeypatch, tmp_path):
     """The path a published account will take once the sign-in gate lifts (issue 25): every
     page opens; every count column of every table and every count tile shows a mark, 0 or a
-    multiple of 5 over 7; no referral or file list is shown."""
+    multiple of 5 over 7; no referral or file list is shown; a table with withheld cells
+    offers the record of what was withheld and why."""
     settings, _ = pipeline_run
     monkeypatch.setenv("CAREPATH_DATA_DIR", str(settings.data_dir))
     users = write_users_file(tmp_path / "users.json")
@@ -486,11 +487,14 @@ def test_the_pages_show_a_published_audience_only_what_the_nhs_policy_allows(
     at.run()
     monkeypatch.setattr(sys.modules["sign_in"], "_not_served", lambda user: False)
     sign_in(at, "board", PASSWORD)
-    marks = checked = 0
+    marks = checked = records = 0
     for page in PAGES:
         if page != PAGES[0]:
             at.switch_page(page).run()
         assert not at.exception, page
+        # A table with withheld cells offers the record of them beside its download.
+        records += sum(e.proto.label == "What was withheld (CSV)"
+                       for e in at.get("download_button"))
         for frame in (df.value for df in at.dataframe):
             assert not {"referral_id", "line_number", "source_file"} & set(frame.columns), page
             for column in counts & set(frame.columns):
@@ -505,7 +509,7 @@ def test_the_pages_show_a_published_audience_only_what_the_nhs_policy_allows(
             if tile.label in ("Referrals received", "Seen", "Waiting now"):
                 value = _count_value(tile.value)
                 assert value is None or value == 0 or value % 5 == 0, (tile.label, tile.value)
-    assert checked > 50 and marks > 0
+    assert checked > 50 and marks > 0 and records > 0
 
 
 def test_failed_sign_ins_are_rate_limited(pipeline_run, monkeypatch, tmp_path):
