@@ -43,7 +43,11 @@ from carepath.ingest.mapping import (
     load_site_mappings,
 )
 from carepath.ingest.records import rows_in_unloadable_file
-from carepath.ingest.referral_rules import expose_referrals, rejudge_referral_rules
+from carepath.ingest.referral_rules import (
+    REFERRAL_CHECKED_EXTRACTS,
+    expose_referrals,
+    rejudge_referral_rules,
+)
 from carepath.ingest.stage import Delivery, FileRejected, create_stage, drop_stage, stage_files
 from carepath.settings import Settings
 from carepath.store import NUL_STAND_IN, Store, open_store
@@ -58,8 +62,6 @@ from carepath.warehouse import (
 
 log = logging.getLogger(__name__)
 
-# The extracts whose gate checks their rows against the referrals already loaded.
-REFERRAL_CHECKED_EXTRACTS = ("sessions", "outcomes")
 
 
 @dataclass

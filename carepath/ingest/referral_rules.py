@@ -36,7 +36,8 @@ from carepath.store import NUL_STAND_IN, DuckDBStore, Store
 from carepath.validate.gate import load_suite_document, query_check, rule_name
 from carepath.warehouse import LINEAGE, QUARANTINE_COLUMNS, canonical_columns
 
-HOLDING_EXTRACTS = ("sessions", "outcomes")
+# The extracts whose rows the gate checks against the referrals already loaded.
+REFERRAL_CHECKED_EXTRACTS = ("sessions", "outcomes")
 # What the gate's rules read of the referrals already loaded (expectations/*.json).
 REFERRAL_COLUMNS = (("site_code", "VARCHAR"), ("referral_id", "VARCHAR"),
                     ("received_at", "TIMESTAMP"), *LINEAGE)
@@ -79,7 +80,8 @@ def rejudge_referral_rules(store: Store, con: duckdb.DuckDBPyConnection,
                            expectations_dir: Path) -> Rejudged:
     """Judge again the referral rules over the rows of every referral loaded since the last
     judging; one transaction."""
-    rules = {extract: referral_rules(expectations_dir, extract) for extract in HOLDING_EXTRACTS}
+    rules = {extract: referral_rules(expectations_dir, extract)
+             for extract in REFERRAL_CHECKED_EXTRACTS}
     outcome = Rejudged()
     store.execute("begin transaction")
     try:
@@ -89,7 +91,7 @@ def rejudge_referral_rules(store: Store, con: duckdb.DuckDBPyConnection,
         [(newest,)] = store.execute("select max(_delivery_id) from raw.referrals").fetchall()
         if newest is not None and newest > through:
             expose_referrals(store, con)
-            for extract in (e for e in HOLDING_EXTRACTS if rules[e]):
+            for extract in (e for e in REFERRAL_CHECKED_EXTRACTS if rules[e]):
                 released, withdrawn = _rejudge(store, con, extract, rules[extract], through)
                 outcome.released += released
                 outcome.withdrawn += withdrawn
