@@ -96,14 +96,14 @@ def _check(users: dict[str, User], name: str, password: str) -> User | None:
     try:
         # Counted as a failure before the check, so that attempts made at once cannot all
         # pass the throttle before the first is judged; a success clears its name.
-        server_state.THROTTLE.failed(keys)
+        attempt = server_state.THROTTLE.failed(keys)
         user = authenticate(users, name, password)
     finally:
         server_state.CHECKING.release()
     if user is None:
         st.error("Unknown user name or wrong password.")
         return None
-    server_state.THROTTLE.succeeded(keys[0])
+    server_state.THROTTLE.succeeded(keys, attempt)
     if _not_served(user):
         st.error(NOT_SERVED_YET)
         return None

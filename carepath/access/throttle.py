@@ -3,10 +3,12 @@
 Failures are counted per key: the user name tried, and the address the attempt came from (a
 guesser trying many names from one place is held as well as one trying many passwords for one
 name). A key with `max_failures` failures inside `window_seconds` is refused until the oldest of
-them leaves the window; a successful sign-in clears its name's failures. The counts live in the
-dashboard server's memory (carepath.access.server_state): a restart forgets them. An attempt
-counts as a failure from the moment it starts, so attempts made at once cannot all slip in
-before the first is judged; a success then clears its name.
+them leaves the window. The counts live in the dashboard server's memory
+(carepath.access.server_state): a restart forgets them. An attempt counts as a failure from the
+moment it starts, so attempts made at once cannot all slip in before the first is judged. A
+success withdraws its own attempt from every key and clears its name's earlier failures; it
+leaves its address's other failures standing, since one known password must not wipe out a
+guesser's record (and colleagues signing in through one proxy must not lock each other out).
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ class LoginThrottle:
                      if k in self._failures and len(self._recent(k, now)) >= self.max_failures]
             return max(waits, default=0.0)
 
-    def failed(self, keys: Iterable[str]) -> None:
+    def failed(self, keys: Iterable[str]) -> float:
+        """Count a failure on each key; the attempt's time, for `succeeded` to withdraw."""
         with self._lock:
             now = self._clock()
             for key in keys:
@@ -52,7 +55,15 @@ class LoginThrottle:
             if len(self._failures) > MAX_KEYS:  # many names tried: forget the expired ones
                 for key in [k for k in self._failures if not self._recent(k, now)]:
                     del self._failures[key]
+            return now
 
-    def succeeded(self, key: str) -> None:
+    def succeeded(self, keys: Iterable[str], attempt: float | None = None) -> None:
+        """The attempt counted at `attempt` on `keys` succeeded: the first key (its name) is
+        cleared, and the attempt's own failure is withdrawn from the others."""
+        name, *others = keys
         with self._lock:
-            self._failures.pop(key, None)
+            self._failures.pop(name, None)
+            for key in others:
+                failures = self._failures.get(key)
+                if attempt is not None and failures and attempt in failures:
+                    failures.remove(attempt)

@@ -65,6 +65,8 @@ def _open(settings, monkeypatch, page: str = PAGES[0], user: str = ALL_SITES_USE
     """The app on `page`, opened from a URL with these query parameters, `user` signed in."""
     monkeypatch.setenv("CAREPATH_DATA_DIR", str(settings.data_dir))
     at = _signed_in(user, **params)
+    # A refused sign-in leaves the form and its reason, not the page: say so here.
+    assert not any(t.key == "sign_in_name" for t in at.text_input), [e.value for e in at.error]
     if page != PAGES[0]:
         # AppTest opens the default page first, whatever the URL's path, so the parameters of
         # another page's widgets never reach them: the browser suite opens such links.

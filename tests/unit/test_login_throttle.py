@@ -41,9 +41,32 @@ def test_failures_from_one_address_hold_every_name_tried_from_it():
 def test_a_successful_sign_in_clears_its_names_failures():
     throttle = LoginThrottle(max_failures=2, window_seconds=60, clock=Clock())
     throttle.failed(["name:ana"])
-    throttle.succeeded("name:ana")
+    attempt = throttle.failed(["name:ana"])
+    throttle.succeeded(["name:ana"], attempt)
     throttle.failed(["name:ana"])
     assert throttle.seconds_refused(["name:ana"]) == 0
+
+
+def test_colleagues_signing_in_through_one_address_never_hold_it():
+    clock = Clock()
+    throttle = LoginThrottle(max_failures=2, window_seconds=60, clock=clock)
+    for name in ("ana", "bob", "carol", "dan"):
+        keys = [f"name:{name}", "address:10.0.0.9"]
+        assert throttle.seconds_refused(keys) == 0
+        throttle.succeeded(keys, throttle.failed(keys))
+        clock.now += 1
+
+
+def test_a_success_leaves_its_addresss_other_failures_standing():
+    clock = Clock()
+    throttle = LoginThrottle(max_failures=2, window_seconds=60, clock=clock)
+    throttle.failed(["name:ana", "address:10.0.0.9"])  # a guess
+    clock.now += 1
+    keys = ["name:bob", "address:10.0.0.9"]
+    throttle.succeeded(keys, throttle.failed(keys))  # a password the guesser knows
+    clock.now += 1
+    throttle.failed(["name:carol", "address:10.0.0.9"])  # another guess
+    assert throttle.seconds_refused(["name:dan", "address:10.0.0.9"]) > 0
 
 
 def test_expired_failures_are_forgotten_when_many_names_are_tried(monkeypatch):
