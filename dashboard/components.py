@@ -12,8 +12,9 @@ from sign_in import current_user
 from carepath.access.scope import visible_to
 from carepath.publish import disclosure, reader
 from carepath.publish.csv_export import READING_DECIMALS, formula_safe_csv
-from carepath.publish.disclosure_declarations import MartDisclosure, load_declarations
+from carepath.publish.disclosure_declarations import load_declarations
 from carepath.publish.disclosure_policies import Policy, policy_named
+from carepath.publish.disclosure_views import disclose_view, disclosed_mart, origins_of
 from carepath.publish.published_copy import Published, published_copy
 from carepath.settings import load_settings
 from carepath.store import store_errors
@@ -77,7 +78,7 @@ def read(published: Published, query: Callable[..., pd.DataFrame], *args,
         answer = _read(query.__name__, str(published), published.version(), args, published)
         answer = visible_to(current_user(), query.__name__, answer)
         if for_publication and published_audience() and query.__name__ in reader.SOURCES:
-            return _for_publication(query.__name__, answer)
+            return _for_publication(published, query.__name__, answer)
         return answer
     except PermissionError:  # before OSError, which it is a kind of
         st.info("This part of the page is not available to users who see one site.")
@@ -102,27 +103,29 @@ def disclosure_policy() -> Policy:
     return policy_named(settings.disclosure_policy, settings.disclosure_min_count)
 
 
-def _declaration(query: str) -> MartDisclosure:
-    """The declarations of the mart a query reads, with those of any column it joins or
-    renames (reader.SOURCES)."""
-    source = reader.SOURCES[query]
+@st.cache_data(show_spinner=False)
+def _disclosed_mart(mart: str, where: str, version: str, policy: Policy,
+                    _published: Published) -> tuple[pd.DataFrame, disclosure.Disclosed]:
+    # Once per publication and policy (`where` and `version` name the copy).
     declarations = load_declarations(load_settings().dbt_project_dir / "models" / "marts")
-    main = declarations[source.mart]
-    columns = dict(main.columns)
-    for answer, mart, column in source.columns:
-        columns[answer] = declarations[mart].columns[column]
-    return MartDisclosure(main.mart, main.audience, columns, main.relations, main.row_totals)
+    return disclosed_mart(_published, declarations[mart], policy)
 
 
-def _for_publication(query: str, answer: pd.DataFrame) -> pd.DataFrame:
-    """`answer` as a published audience may see it (carepath.publish.disclosure.disclose); a
-    list of referrals or files is not shown at all (an empty answer, said on the page)."""
-    try:
-        shown = disclosure.disclose(answer, _declaration(query), disclosure_policy())
-    except disclosure.NotForPublication:
+def _for_publication(published: Published, query: str, answer: pd.DataFrame) -> pd.DataFrame:
+    """`answer` as a published audience may see it: each cell as the disclosure of its whole
+    mart shows it (carepath.publish.disclosure_views); a list of referrals or files is not
+    shown at all (an empty answer, said on the page)."""
+    declarations = load_declarations(load_settings().dbt_project_dir / "models" / "marts")
+    mart = declarations[reader.SOURCES[query].mart]
+    if mart.audience != "published":
         st.caption("Lists of referrals and files are for the service's staff: they are not "
                    "shown to a published audience.")
         return answer.iloc[0:0]
+    policy = disclosure_policy()
+    whole, decided = _disclosed_mart(mart.mart, str(published), published.version(), policy,
+                                     published)
+    shown = disclose_view(answer, whole, decided, mart, policy,
+                          origins_of(query, declarations))
     # The record travels with the frame (pandas keeps attrs through selections), for the
     # table that shows it to offer beside its download: as plain tuples, which pandas can
     # compare when it carries attrs through an operation on two frames (frames it cannot).

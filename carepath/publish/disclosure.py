@@ -140,7 +140,8 @@ class Disclosed:
     legend: str  # what the marks mean, to print beside the table
 
 
-def _is_missing(value: object) -> bool:
+def is_missing(value: object) -> bool:
+    """A missing value (None or NaN); a mark (text) is not missing."""
     return value is None or (not isinstance(value, str) and pd.isna(value))
 
 
@@ -150,7 +151,7 @@ def _group_keys(frame: pd.DataFrame, total: RowTotal) -> list[str]:
 
 def _key(frame: pd.DataFrame, index, keys: list[str]) -> tuple:
     """A row's group key, a missing value matching a missing value (NaN never equals NaN)."""
-    return tuple(None if _is_missing(v) else v for v in frame.loc[index, keys])
+    return tuple(None if is_missing(v) else v for v in frame.loc[index, keys])
 
 
 def _row_groups(frame: pd.DataFrame, total: RowTotal) -> list[pd.Index]:
@@ -181,7 +182,7 @@ def _complements(frame: pd.DataFrame, mart: MartDisclosure, hidden: dict[str, pd
 
     def value(cell) -> float:
         raw = frame.at[cell[0], cell[1]]
-        return 0.0 if _is_missing(raw) else float(raw)
+        return 0.0 if is_missing(raw) else float(raw)
 
     def is_complement(cell) -> bool:
         return bool(added[cell[1]][cell[0]])
@@ -215,7 +216,7 @@ def _complements(frame: pd.DataFrame, mart: MartDisclosure, hidden: dict[str, pd
         changed = False
         while not safe(parts, total, remainder):
             spare = sorted((c for c in parts if not is_small(c) and not is_complement(c)
-                            and not _is_missing(frame.at[c[0], c[1]])), key=value)
+                            and not is_missing(frame.at[c[0], c[1]])), key=value)
             if spare:
                 cell = spare[0]
             elif not is_complement(total):
@@ -280,13 +281,13 @@ def disclose(frame: pd.DataFrame, mart: MartDisclosure, policy: Policy) -> Discl
 
     roles = {c: r for c, r in mart.columns.items() if c in frame}
     counts = [c for c, r in roles.items() if r.kind == "count"]
-    small = {c: frame[c].map(lambda v: not _is_missing(v) and policy.is_withheld(float(v)))
+    small = {c: frame[c].map(lambda v: not is_missing(v) and policy.is_withheld(float(v)))
              .astype(bool) for c in counts}
     complement = _complements(frame, mart, small, policy)
 
     def count_cell(column: str, index) -> None:
         value = frame.at[index, column]
-        if _is_missing(value):
+        if is_missing(value):
             return
         if complement[column][index]:
             withhold(column, index, "hidden so that a withheld count cannot be worked out "
@@ -297,7 +298,7 @@ def disclose(frame: pd.DataFrame, mart: MartDisclosure, policy: Policy) -> Discl
             shown.at[index, column] = policy.shown_count(float(value))
 
     def proportion_cell(column: str, index, numerator: str, denominator: str) -> None:
-        if _is_missing(frame.at[index, column]):
+        if is_missing(frame.at[index, column]):
             return
         if numerator not in frame or denominator not in frame:
             # A share without its counts beside it could give a small numerator away.
@@ -310,8 +311,8 @@ def disclose(frame: pd.DataFrame, mart: MartDisclosure, policy: Policy) -> Discl
             shown.at[index, column] = (parts[0] / parts[1]) if parts[1] else float("nan")
 
     def statistic_cell(column: str, index, over: tuple[str, ...]) -> None:
-        if _is_missing(frame.at[index, column]) and not any(
-                c in frame and not _is_missing(frame.at[index, c])
+        if is_missing(frame.at[index, column]) and not any(
+                c in frame and not is_missing(frame.at[index, c])
                 and 0 < float(frame.at[index, c]) < policy.min_for_statistics for c in over):
             # A gap stays a gap; but a missing figure over a few people can say something
             # (no outlier judgement is "within the limits"), so it is withheld like a value.
@@ -319,7 +320,7 @@ def disclose(frame: pd.DataFrame, mart: MartDisclosure, policy: Policy) -> Discl
         if any(c not in frame for c in over):
             withhold(column, index, "the count it is over is not in this view")
             return
-        if any(_is_missing(frame.at[index, c]) or not policy.statistic_shown(
+        if any(is_missing(frame.at[index, c]) or not policy.statistic_shown(
                 float(frame.at[index, c])) for c in over):
             withhold(column, index, f"computed over fewer than {policy.min_for_statistics}")
 
@@ -338,9 +339,9 @@ def disclose(frame: pd.DataFrame, mart: MartDisclosure, policy: Policy) -> Discl
                 unit = frame.at[index, role.unit]
                 if unit == "count":
                     value = frame.at[index, column]
-                    if not _is_missing(value) and policy.is_withheld(float(value)):
+                    if not is_missing(value) and policy.is_withheld(float(value)):
                         withhold(column, index, f"a count from 1 to {policy.redact_below - 1}")
-                    elif not _is_missing(value):
+                    elif not is_missing(value):
                         shown.at[index, column] = policy.shown_count(float(value))
                 elif unit == "proportion":
                     proportion_cell(column, index, role.numerator, role.denominator)
@@ -348,3 +349,4 @@ def disclose(frame: pd.DataFrame, mart: MartDisclosure, policy: Policy) -> Discl
                     statistic_cell(column, index, (role.denominator,))
     withheld = pd.DataFrame(record, columns=["column", "row", "reason"])
     return Disclosed(shown, withheld, policy.describe())
+

@@ -193,7 +193,7 @@ def waiting_now_by_site(published: Published, selection: Selection = EVERYTHING)
     """The newest census of fct_waiting_list_monthly: who waits at each site, by priority."""
     where, params = selection.where(site="site_code", priority="priority")
     return _select(published, f"""
-        select site_code, priority, pathways_waiting, pathways_within_target,
+        select census_date, site_code, priority, pathways_waiting, pathways_within_target,
                prop_waiting_within_target, pathways_within_rtt_standard,
                prop_waiting_within_rtt_standard, median_days_waiting, max_days_waiting
         from fct_waiting_list_monthly
@@ -457,6 +457,14 @@ class QuerySource:
 
 # Every query that answers with a mart's rows. filter_options and published_at answer with
 # choices and a time, no figure.
+def whole_mart(published: Published, mart: str) -> pd.DataFrame:
+    """Every row of a published mart (one of SOURCES'): disclosure control decides on the
+    whole mart, whatever a view then shows of it."""
+    if mart not in {source.mart for source in SOURCES.values()}:
+        raise ValueError(f"{mart} is not a mart the dashboard reads")
+    return _select(published, f"select * from {mart}")
+
+
 SOURCES: dict[str, QuerySource] = {
     "sites": QuerySource("fct_site_performance"),
     "site_performance": QuerySource("fct_site_performance"),
