@@ -166,6 +166,14 @@ def _row_groups(frame: pd.DataFrame, total: RowTotal) -> list[pd.Index]:
     return [part.index for _, part in members.groupby(keys, dropna=False)]
 
 
+@dataclass(frozen=True)
+class Elsewhere:
+    """A total that another mart shows (a row total declared `elsewhere`): the true sum of
+    its parts, shown there as the policy shows a count."""
+
+    value: float
+
+
 def _complements(frame: pd.DataFrame, mart: MartDisclosure, hidden: dict[str, pd.Series],
                  policy: Policy) -> dict[str, pd.Series]:
     """The further cells to hide so that no withheld count can be worked out from a total shown
@@ -185,12 +193,15 @@ def _complements(frame: pd.DataFrame, mart: MartDisclosure, hidden: dict[str, pd
         return 0.0 if is_missing(raw) else float(raw)
 
     def is_complement(cell) -> bool:
-        return bool(added[cell[1]][cell[0]])
+        return not isinstance(cell, Elsewhere) and bool(added[cell[1]][cell[0]])
 
     def is_small(cell) -> bool:
         return bool(hidden[cell[1]][cell[0]]) and not is_complement(cell)
 
     def bounds(cell) -> tuple[float, float]:
+        if isinstance(cell, Elsewhere):
+            low, high = policy.possible(policy.shown_count(cell.value))
+            return float(low), float(high)
         if is_complement(cell):
             return 0.0, float("inf")
         if is_small(cell):
@@ -219,6 +230,8 @@ def _complements(frame: pd.DataFrame, mart: MartDisclosure, hidden: dict[str, pd
                             and not is_missing(frame.at[c[0], c[1]])), key=value)
             if spare:
                 cell = spare[0]
+            elif isinstance(total, Elsewhere):
+                break  # shown in another mart, which withholds it alike if it is small
             elif not is_complement(total):
                 cell = total
             else:
@@ -239,6 +252,12 @@ def _complements(frame: pd.DataFrame, mart: MartDisclosure, hidden: dict[str, pd
             if not all(c in frame for c in total.marks() - set(total.over)):
                 continue  # the view does not show which rows are totals: none is
             keys = _group_keys(frame, total)
+            if total.elsewhere is not None:
+                for group in _row_groups(frame, total):
+                    for column in hidden:
+                        shown_there = Elsewhere(sum(value((i, column)) for i in group))
+                        changed |= settle([(i, column) for i in group], shown_there, False)
+                continue
             totals = {_key(frame, i, keys): i for i in frame.index
                       if total.is_total(frame.loc[i])}
             for group in _row_groups(frame, total):

@@ -11,7 +11,8 @@ Every mart model and column in `dbt_project/models/marts/` carries `config.meta.
   lists of referrals or files, for signed-in staff only), its `relations` within a row (a total
   and the parts that add up to it, or to at most it when `remainder` is true) and its
   `row_totals` across rows (the rows flagged `flag`, or whose `column` is `value`, hold the sum
-  over `over` of the other rows that agree with them on the columns `by`).
+  over `over` of the other rows that agree with them on the columns `by`; or, `elsewhere`, the
+  rows agreeing on `by` add up to a figure another mart shows).
 
 The declarations are read from the yml files themselves (no dbt run is needed to show a page),
 and checked: a role naming a column the model does not declare is an error, not a guess.
@@ -59,12 +60,17 @@ class RowTotal:
     column: str | None = None  # or: the column whose `value` marks them
     value: str | None = None
     by: tuple[str, ...] = ()  # the columns that say which total row a row adds up to
+    # Or: no row here holds the total, another mart shows it (its name): the rows agreeing on
+    # `by` add up to a figure shown elsewhere, which withheld rows must not be recoverable from.
+    elsewhere: str | None = None
 
     def marks(self) -> set[str]:
         """The columns a row total names: summed over, marking the totals, or grouping."""
         return {*self.over, *self.by, *(c for c in (self.flag, self.column) if c)}
 
     def is_total(self, row) -> bool:
+        if self.elsewhere is not None:
+            return False
         if self.flag is not None:
             return bool(row[self.flag])
         return str(row[self.column]) == str(self.value)
@@ -129,7 +135,7 @@ def _model(model: dict) -> MartDisclosure | None:
     relations = tuple(Relation(r["total"], tuple(r["parts"]), bool(r.get("remainder", False)))
                       for r in meta.get("relations") or [])
     row_totals = tuple(RowTotal(_names(t["over"]), t.get("flag"), t.get("column"),
-                                t.get("value"), _names(t.get("by")))
+                                t.get("value"), _names(t.get("by")), t.get("elsewhere"))
                        for t in meta.get("row_totals") or [])
     declared = MartDisclosure(name, audience, columns, relations, row_totals)
     _check(declared)
@@ -149,6 +155,9 @@ def _check(mart: MartDisclosure) -> None:
                 raise DeclarationError(f"{mart.mart}: relation column {column!r} is not a "
                                        "declared count")
     for total in mart.row_totals:
+        if (total.elsewhere is None) == (total.flag is None and total.column is None):
+            raise DeclarationError(f"{mart.mart}: a row total names its total rows (flag, or "
+                                   "column and value) or the mart that shows it (elsewhere)")
         for column in total.marks():
             if column not in named:
                 raise DeclarationError(f"{mart.mart}: row total names {column!r}, which the "
