@@ -231,7 +231,9 @@ def _complements(frame: pd.DataFrame, mart: MartDisclosure, hidden: dict[str, pd
             if spare:
                 cell = spare[0]
             elif isinstance(total, Elsewhere):
-                break  # shown in another mart, which withholds it alike if it is small
+                # Nothing here is left to hide: only the other mart can protect these
+                # parts, by withholding its total (not done yet: issue 25).
+                break
             elif not is_complement(total):
                 cell = total
             else:

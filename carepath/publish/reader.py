@@ -457,14 +457,6 @@ class QuerySource:
 
 # Every query that answers with a mart's rows. filter_options and published_at answer with
 # choices and a time, no figure.
-def whole_mart(published: Published, mart: str) -> pd.DataFrame:
-    """Every row of a published mart (one of SOURCES'): disclosure control decides on the
-    whole mart, whatever a view then shows of it."""
-    if mart not in {source.mart for source in SOURCES.values()}:
-        raise ValueError(f"{mart} is not a mart the dashboard reads")
-    return _select(published, f"select * from {mart}")
-
-
 SOURCES: dict[str, QuerySource] = {
     "sites": QuerySource("fct_site_performance"),
     "site_performance": QuerySource("fct_site_performance"),
