@@ -153,30 +153,12 @@ def _withheld_record(frame: pd.DataFrame, column_config: dict) -> pd.DataFrame |
         "Why withheld": record.reason.tolist()})
 
 
-def min_count() -> int:
-    """The disclosure threshold (CAREPATH_DISCLOSURE_MIN_COUNT, default 5)."""
-    return load_settings().disclosure_min_count
-
-
-def disclosed(frame: pd.DataFrame, counts: tuple[str, ...] = (),
-              over: dict[str, str | tuple[str, ...]] | None = None,
-              complete_within: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """`frame` as it may be shown and exported: small counts as "<5", figures over a small
-    count withheld, and with `complete_within` (the columns whose rows add up to a total shown
-    elsewhere) a count that would give a small one away by subtraction withheld too
-    (carepath.publish.disclosure). A published audience's frames were disclosed as they were
-    read (`read`) and are returned as they are."""
-    if published_audience():
-        return frame
-    return disclosure.suppress(frame, counts, over, min_count(), complete_within)
-
-
 def drawable(frame: pd.DataFrame, counts: str | tuple[str, ...]) -> pd.DataFrame:
-    """The rows of a chart's data whose counts are not small (the others are not drawn). For a
-    published audience: the rows whose counts are not withheld, every other withheld figure
-    left undrawn (a mark becomes a gap)."""
+    """The rows of a chart's data that may be drawn. Staff see every row, exactly. For a
+    published audience: the rows whose counts (`counts`) are not withheld, every other
+    withheld figure left undrawn (a mark becomes a gap)."""
     if not published_audience():
-        return disclosure.shown_rows(frame, counts, min_count())
+        return frame
     columns = [counts] if isinstance(counts, str) else list(counts)
     marked = pd.Series(False, index=frame.index)
     for column in columns:
@@ -203,12 +185,9 @@ def numbers_again(frame: pd.DataFrame) -> pd.DataFrame:
 def withheld_note(frame: pd.DataFrame, shown: pd.DataFrame, what: str) -> None:
     """Say how many of a chart's points were left out for disclosure control, if any."""
     left_out = len(frame) - len(shown)
-    if left_out and published_audience():
+    if left_out:
         st.caption(f"{left_out:,} {what} whose counts are withheld are not drawn "
                    f"({disclosure_policy().describe()})")
-    elif left_out:
-        st.caption(f"{left_out:,} {what} counted over fewer than {min_count()} are not drawn "
-                   "(disclosure control).")
 
 
 def access_targets_note(published: Published) -> None:
@@ -233,7 +212,7 @@ def percent(value: float | str | None) -> str:
 
 
 def whole(value: float | str | None) -> str:
-    """A count for a tile: already disclosed ("<5" stays as it is)."""
+    """A count for a tile; a withheld one shows its mark."""
     if isinstance(value, str):
         return value
     return "n/a" if value is None or pd.isna(value) else f"{value:,.0f}"

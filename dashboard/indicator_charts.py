@@ -7,7 +7,7 @@ import html
 
 import pandas as pd
 import streamlit as st
-from components import disclosed, drawable, read, table, withheld_note
+from components import drawable, read, table, withheld_note
 from drill_downs import MONTH_DRILLS, narrowed
 from funnel_charts import JUDGEMENT_WORDS, funnel_chart
 from sign_in import current_user
@@ -121,10 +121,8 @@ def funnel_section(published: Published, indicator_id: str, label: str) -> None:
         st.altair_chart(funnel_chart(drawn), width="stretch")
     withheld_note(funnel, drawn, "sites")
     # A withheld judgement keeps its mark.
-    shown = disclosed(funnel.assign(judgement=funnel.outlier_judgement.map(
-        lambda j: JUDGEMENT_WORDS.get(None if pd.isna(j) else j, j))),
-        counts=("numerator", "denominator"),
-        over={"proportion": ("denominator", "numerator")})
+    shown = funnel.assign(judgement=funnel.outlier_judgement.map(
+        lambda j: JUDGEMENT_WORDS.get(None if pd.isna(j) else j, j)))
     table(shown[["site_code", "numerator", "denominator", "proportion", "judgement"]],
           f"funnel-{indicator_id}", column_config={
               "site_code": "Site", "numerator": "Numerator", "denominator": "Counted over (n)",

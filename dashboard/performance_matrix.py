@@ -15,7 +15,7 @@ import pandas as pd
 from indicator_charts import NETWORK, icons_html, indicator_key
 from spc_charts import ASSURANCE_ICONS, VARIATION_ICONS
 
-from carepath.publish.disclosure import indicator_counts, is_small, small_label
+from carepath.publish.disclosure import indicator_counts
 
 # The page that charts each pathway area's indicators (its url_path in app.py), and the area
 # its chart is keyed by there (the first of the areas the page passes to indicator_charts).
@@ -34,20 +34,14 @@ def format_value(value: float | None, unit: str) -> str:
     return f"{value:,.0f}"
 
 
-def shown_value(row: pd.Series, min_count: int) -> str:
-    """A chart's latest value (a fct_spc_summary row) as it may be shown: a small count as
-    "<5", a figure over a small count withheld (disclosure.indicator_counts)."""
+def shown_value(row: pd.Series) -> str:
+    """A chart's latest value (a fct_spc_summary row) as it is shown. A published audience's
+    row was disclosed as it was read: a value withheld, or computed over a count withheld
+    (disclosure.indicator_counts), shows the mark instead."""
     unit = row.indicator_unit
     judged_by = indicator_counts(unit, "latest_value", "latest_numerator", "latest_denominator")
-    if any(isinstance(row[column], str) for column in ("latest_value", *judged_by)):
-        # Disclosed for a published audience already: the value, or its mark.
-        return (row.latest_value if isinstance(row.latest_value, str)
-                else format_value(row.latest_value, unit))
-    if not any(is_small(row[column], min_count) for column in judged_by):
-        return format_value(row.latest_value, unit)
-    if unit == "count":
-        return small_label(min_count)
-    return f"withheld (n {small_label(min_count)})"
+    marks = [row[c] for c in ("latest_value", *judged_by) if isinstance(row[c], str)]
+    return marks[0] if marks else format_value(row.latest_value, unit)
 
 
 def chart_link(area: str, indicator_label: str, site_code: str | None,
@@ -61,10 +55,10 @@ def chart_link(area: str, indicator_label: str, site_code: str | None,
     return f"./{page}?{urlencode(params)}"
 
 
-def _cell(row: pd.Series, area: str, min_count: int, period: dict[str, str]) -> str:
+def _cell(row: pd.Series, area: str, period: dict[str, str]) -> str:
     images, words = icons_html(row.to_frame().T, size=20)
     where = NETWORK if row.is_network_total else row.site_code
-    value = shown_value(row, min_count)
+    value = shown_value(row)
     target = ("" if pd.isna(row.target_value)
               else f"<br><small>target {format_value(row.target_value, row.indicator_unit)}"
                    "</small>")
@@ -77,7 +71,7 @@ def _cell(row: pd.Series, area: str, min_count: int, period: dict[str, str]) -> 
             f"{target}<br>{images}</td>")
 
 
-def matrix_html(summaries: pd.DataFrame, indicators: pd.DataFrame, min_count: int,
+def matrix_html(summaries: pd.DataFrame, indicators: pd.DataFrame,
                 period: dict[str, str] | None = None) -> str:
     """fct_spc_summary rows (network and sites) as the matrix, indicators in display order;
     each cell links to its chart over `period` (the filters' from and to months)."""
@@ -90,7 +84,7 @@ def matrix_html(summaries: pd.DataFrame, indicators: pd.DataFrame, min_count: in
     for indicator_id, group in summaries.groupby("indicator_id", sort=False):
         by_column = {NETWORK if r.is_network_total else r.site_code: r
                      for _, r in group.iterrows()}
-        cells = "".join(_cell(by_column[c], areas[indicator_id], min_count, period or {})
+        cells = "".join(_cell(by_column[c], areas[indicator_id], period or {})
                         if c in by_column
                         else '<td title="No judged months yet">-</td>' for c in columns)
         label = html.escape(group.indicator_label.iloc[0])
@@ -99,11 +93,11 @@ def matrix_html(summaries: pd.DataFrame, indicators: pd.DataFrame, min_count: in
             f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
-def matrix_table(summaries: pd.DataFrame, min_count: int) -> pd.DataFrame:
+def matrix_table(summaries: pd.DataFrame) -> pd.DataFrame:
     """The same cells as a plain table (for the CSV download and screen readers)."""
     frame = summaries.assign(
         where=summaries.site_code.fillna(NETWORK),
-        latest=[shown_value(row, min_count) for _, row in summaries.iterrows()],
+        latest=[shown_value(row) for _, row in summaries.iterrows()],
         target=[None if pd.isna(t) else format_value(t, u) for t, u in
                 zip(summaries.target_value, summaries.indicator_unit, strict=True)],
         # A withheld icon keeps its mark.

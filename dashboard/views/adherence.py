@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
-from components import disclosed, published_or_stop, read, table
+from components import published_or_stop, read, table
 from drill_downs import adherence_rows, narrowed
 from filters import current, readable
 from indicator_charts import indicator_charts
@@ -13,15 +13,7 @@ from carepath.publish import reader
 st.title("Adherence: attending and finishing the programme")
 published = published_or_stop()
 selection = current()
-SESSION_COUNTS = ("sessions_expected", "sessions_attended", "sessions_did_not_attend",
-                  "sessions_cancelled_by_patient")
-performance = disclosed(read(published, reader.site_performance, selection),
-                        counts=SESSION_COUNTS,
-                        over={"prop_sessions_attended": ("sessions_expected",
-                                                         "sessions_attended"),
-                              "prop_sessions_did_not_attend": ("sessions_attended",
-                                                               "sessions_did_not_attend")},
-                        complete_within=())  # the sites' rows add up to the network's
+performance = read(published, reader.site_performance, selection)
 
 st.subheader("By site")
 st.caption("Programme sessions (treatment and group classes) over every month on record: "
@@ -44,15 +36,7 @@ table(performance[["site_code", "sessions_expected", "sessions_attended",
           f"Programmes at {row.site_code}"))
 
 st.subheader("By programme type")
-programmes = disclosed(
-    read(published, reader.adherence_by_programme, selection),
-    counts=("programmes", "sessions_expected", "sessions_attended", "programmes_ended",
-            "programmes_completed", "programmes_dropped_out"),
-    over={"prop_sessions_attended": ("programmes", "sessions_expected", "sessions_attended"),
-          "prop_ended_completed": ("programmes_ended", "programmes_completed"),
-          "prop_ended_dropped_out": ("programmes_ended", "programmes_dropped_out"),
-          "relative_dose_intensity": "programmes_ended"},
-    complete_within=("programme_type",))  # a type's sites add up to its network row
+programmes = read(published, reader.adherence_by_programme, selection)
 if programmes.empty:
     st.info("No programme at the chosen sites.")
 else:

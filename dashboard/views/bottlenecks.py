@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
-from components import disclosed, min_count, published_or_stop, read, table
+from components import published_or_stop, read, table
 from filters import current
 from indicator_charts import spc_section
 from performance_matrix import chart_link
@@ -28,21 +28,14 @@ st.caption("The bottleneck finder's strongest findings: runs of months a site's 
            "99.8% limit they set. Score: the evidence pooled over the months it spans; a "
            "longer wait that follows from an earlier stage is folded into that stage's finding.")
 # A site's own users read the evidence without the other sites' pooled figure, and the rank
-# among their own site's findings rather than the network's. The words
-# quote monthly counts (a count indicator's averages, demand and first appointments): over
-# small ones they are withheld, as the chart's points are.
+# among their own site's findings rather than the network's. For a published audience the
+# words, which quote monthly counts, were withheld as they were read where those counts are
+# few (fct_bottlenecks' declarations).
 own_site = current_user().site is not None
 words = findings.evidence_own_site if own_site else findings.evidence
 if own_site:
     findings = findings.assign(rank_overall=findings.rank_in_site)
-is_count = findings.indicator_unit == "count"
-judged = disclosed(findings.assign(
-    evidence=words, count_value=findings.finding_value.where(is_count),
-    count_baseline=findings.baseline_value.where(is_count)),
-    over={"evidence": ("count_value", "count_baseline", "referrals_received",
-                       "first_appointments")})
-shown = judged.assign(evidence=judged.evidence.fillna(
-    f"withheld: it quotes counts under {min_count()} (disclosure control)"), chart=[
+shown = findings.assign(evidence=words, chart=[
     chart_link(areas[i], label, site) for i, label, site in zip(
         findings.indicator_id, findings.indicator_label, findings.site_code, strict=True)])
 table(shown[["rank_overall", "site_code", "indicator_label", "period_start", "period_end",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
-from components import disclosed, published_or_stop, read, table
+from components import published_or_stop, read, table
 from drill_downs import narrowed, registry_rows
 from filters import current
 from indicator_charts import indicator_charts
@@ -13,12 +13,7 @@ from carepath.publish import reader
 st.title("Outcomes: registry completeness and response")
 published = published_or_stop()
 selection = current()
-completeness = disclosed(
-    read(published, reader.registry_completeness, selection),
-    counts=("patients_eligible", "patients_died_before_followup", "patients_with_pair",
-            "patients_baseline_only"),
-    over={"prop_eligible_with_pair": ("patients_eligible", "patients_with_pair"),
-          "prop_eligible_baseline_only": ("patients_eligible", "patients_baseline_only")})
+completeness = read(published, reader.registry_completeness, selection)
 
 st.subheader("Registry completeness by site and month")
 if completeness.empty:
@@ -43,13 +38,7 @@ else:
             f"{row.month_seen:%B %Y}"))
 
 st.subheader("Change from baseline, by instrument")
-change = disclosed(
-    read(published, reader.outcome_change_by_instrument, selection),
-    counts=("pairs", "pairs_assessed", "pairs_responding"),
-    over={"median_baseline_value": "pairs", "median_followup_value": "pairs",
-          "median_improvement": "pairs",
-          "prop_pairs_responding": ("pairs_assessed", "pairs_responding")},
-    complete_within=("instrument",))  # an instrument's sites add up to its network row
+change = read(published, reader.outcome_change_by_instrument, selection)
 if change.empty:
     st.info("No baseline and follow-up pair at the chosen sites yet.")
 else:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import streamlit as st
 from components import (
     access_targets_note,
-    disclosed,
-    min_count,
     percent,
     published_or_stop,
     read,
@@ -23,19 +21,7 @@ st.title("Oncology to rehabilitation: where patients wait")
 published = published_or_stop()
 selection = current()
 
-# Small counts show as "<5" and figures over them are withheld, in the tiles and the table.
-performance = disclosed(
-    read(published, reader.site_performance, selection),
-    counts=("referrals_received", "referrals_seen", "pathways_waiting"),
-    over={"prop_seen_within_target": ("referrals_seen", "referrals_seen_within_target"),
-          "median_days_rtt_wait": "referrals_seen",
-          "median_days_receipt_to_triage": "referrals_received",
-          "prop_sessions_attended": ("sessions_expected", "sessions_attended"),
-          "prop_sessions_did_not_attend": ("sessions_attended", "sessions_did_not_attend"),
-          "prop_pairs_responding": ("pairs_assessed", "pairs_responding"),
-          "prop_waiting_within_rtt_standard": ("pathways_waiting",
-                                               "pathways_waiting_within_rtt_standard")},
-    complete_within=())  # the sites' rows add up to the network's tiles
+performance = read(published, reader.site_performance, selection)
 sites = performance[~performance.is_network_total]
 summaries = read(published, reader.spc_summaries, selection)
 indicators = read(published, reader.indicators)
@@ -102,9 +88,9 @@ else:
                "cause; blue: improvement; orange: concern; H or L for high or low) and, where "
                "there is a target, the assurance (P: will pass, F: will fail, ?: hit and miss). "
                "Select a value to open its chart.")
-    st.markdown(matrix_html(summaries, indicators, min_count(), period_params(selection)),
+    st.markdown(matrix_html(summaries, indicators, period_params(selection)),
                 unsafe_allow_html=True)
-    table(matrix_table(summaries, min_count()), "performance-matrix", column_config={
+    table(matrix_table(summaries), "performance-matrix", column_config={
         "indicator_label": "Indicator", "where": "Site",
         "latest_month": st.column_config.DateColumn("Latest month", format="YYYY-MM"),
         "latest": "Latest value", "target": "Target", "variation": "Variation",

@@ -4,14 +4,10 @@ first appointments that clear it."""
 from __future__ import annotations
 
 import altair as alt
-import pandas as pd
 import streamlit as st
 from components import (
     access_targets_note,
-    disclosed,
     drawable,
-    min_count,
-    published_audience,
     published_or_stop,
     read,
     table,
@@ -23,25 +19,14 @@ from indicator_charts import indicator_charts
 from waiting_charts import DEMAND_AND_CAPACITY, demand_and_capacity_chart, wait_band_chart
 
 from carepath.publish import reader
-from carepath.publish.disclosure import complements
 
 st.title("Waiting list: who is waiting, and for how long")
 published = published_or_stop()
 selection = current()
 access_targets_note(published)
 all_census = read(published, reader.waiting_list_monthly, selection)
-# A census's priorities add up to the site's waiting total, as in the table below: a point the
-# table would withhold as a complement is not drawn either.
-complement = (pd.Series(False, index=all_census.index) if published_audience()  # disclosed
-              else complements(all_census, "pathways_waiting", ["census_date", "site_code"],
-                               min_count()))
-census = drawable(all_census[~complement], "pathways_waiting")
-waiting = disclosed(read(published, reader.waiting_now_by_site, selection),
-                    counts=("pathways_waiting",),
-                    over={figure: "pathways_waiting" for figure in (
-                        "prop_waiting_within_target", "prop_waiting_within_rtt_standard",
-                        "median_days_waiting", "max_days_waiting")},
-                    complete_within=("site_code",))  # they add up to the site's waiting now
+census = drawable(all_census, "pathways_waiting")
+waiting = read(published, reader.waiting_now_by_site, selection)
 longest = read(published, reader.longest_waiters, 20, selection)
 
 st.subheader("Pathways waiting at each month end")
