@@ -136,9 +136,13 @@ def _complements(frame: pd.DataFrame, mart: MartDisclosure, hidden: dict[str, pd
             if spare:
                 cell = spare[0]
             elif isinstance(total, Elsewhere):
-                # Nothing here is left to hide: only the other mart can protect these
-                # parts, by withholding its total (not done yet: issue 25).
-                break
+                # Every part is withheld and the total is shown in another mart: the largest
+                # withheld part is marked as a complement instead, whose mark says nothing of
+                # its size, so the total no longer pins the others (nor it, by their bounds).
+                withheld = [c for c in parts if is_small(c)]
+                if not withheld:
+                    break
+                cell = max(withheld, key=value)
             elif not is_complement(total):
                 cell = total
             else:
