@@ -262,7 +262,8 @@ def disclose(frame: pd.DataFrame, mart: MartDisclosure, policy: Policy) -> Discl
             if role.kind == "proportion":
                 proportion_cell(column, index, role.numerator, role.denominator)
             elif role.kind == "statistic":
-                statistic_cell(column, index, role.over)
+                statistic_cell(column, index, role.statistic_over(
+                    frame.at[index, role.unit] if role.unit in frame else None))
             elif role.kind == "identifier":
                 withhold(column, index, "identifies one person's record")
             elif role.kind == "indicator":

@@ -4,8 +4,9 @@ Every mart model and column in `dbt_project/models/marts/` carries `config.meta.
 
 - a column's role: `count` (of people or events), `{proportion: {numerator, denominator}}`,
   `{statistic: {over: column or [columns]}}` (a median, mean, limit, score or flag computed over
-  that many), `{indicator: {unit, numerator, denominator}}` (a value whose kind the row's unit
-  says), `dimension` (not about individuals: sites, months, labels, targets, files) or
+  that many; with `unit` and `count`, over `count` instead on rows whose unit is a count),
+  `{indicator: {unit, numerator, denominator}}` (a value whose kind the row's unit says),
+  `dimension` (not about individuals: sites, months, labels, targets, files) or
   `identifier` (one person's record: referral_id, measure_id);
 - the model's `audience` (`published`: aggregates that may leave the service; `operational`:
   lists of referrals or files, for signed-in staff only), its `relations` within a row (a total
@@ -41,9 +42,19 @@ class Role:
     denominator: str | None = None
     over: tuple[str, ...] = ()
     unit: str | None = None
+    # A statistic of a chart whose unit varies by row: on rows whose `unit` is "count", it is
+    # over that row's count (this column) instead of `over`.
+    over_count: str | None = None
 
     def columns_named(self) -> tuple[str, ...]:
-        return tuple(c for c in (self.numerator, self.denominator, self.unit, *self.over) if c)
+        return tuple(c for c in (self.numerator, self.denominator, self.unit, self.over_count,
+                                 *self.over) if c)
+
+    def statistic_over(self, row_unit: object) -> tuple[str, ...]:
+        """The counts a statistic is over on a row whose unit is `row_unit`."""
+        if self.over_count is not None and row_unit == "count":
+            return (self.over_count,)
+        return self.over
 
 
 @dataclass(frozen=True)
@@ -107,7 +118,10 @@ def _role(mart: str, column: str, declared) -> Role:
         over = (over,) if isinstance(over, str) else tuple(over or ())
         if not over:
             raise DeclarationError(f"{where}: a statistic names the count(s) it is over")
-        return Role(kind, over=over)
+        if ("unit" in spec) != ("count" in spec):
+            raise DeclarationError(f"{where}: a statistic by unit names both its unit column "
+                                   "and the count it is over where the unit is a count")
+        return Role(kind, over=over, unit=spec.get("unit"), over_count=spec.get("count"))
     if kind == "indicator":
         return Role(kind, unit=spec.get("unit"), numerator=spec.get("numerator"),
                     denominator=spec.get("denominator"))

@@ -156,3 +156,18 @@ def test_every_view_of_a_mart_shows_a_cell_the_same_way_whatever_the_filters(
 
 def _as_shown(value) -> object:
     return "gap" if not isinstance(value, str) and pd.isna(value) else value
+
+
+def test_a_count_charts_limits_are_judged_by_its_counts(published_marts, declarations):
+    """A count indicator has no denominator: its chart's centre and limits are judged by the
+    point's count itself, shown over enough and withheld over too few."""
+    points = published_marts["fct_spc_points"]
+    policy = policy_named("nhs_digital")
+    shown = disclose(points, declarations["fct_spc_points"], policy).frame
+    counts = points.indicator_unit == "count"
+    enough = counts & (points.value >= policy.min_for_statistics)
+    few = counts & (points.value > 0) & (points.value < policy.min_for_statistics)
+    assert enough.any() and few.any()
+    for column in ("centre", "lower_limit", "upper_limit", "variation"):
+        assert not shown.loc[enough, column].map(lambda v: isinstance(v, str) and v == "*").any()
+        assert (shown.loc[few, column] == "*").all(), column
