@@ -176,6 +176,24 @@ def _status(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def _dbt(args: argparse.Namespace) -> int:
+    from carepath.run_lock import run_lock
+    from carepath.settings import load_settings
+    from carepath.transform.dbt_build import run_dbt
+
+    settings = load_settings(args.data_dir)
+    dbt_args = args.dbt_args[1:] if args.dbt_args[:1] == ["--"] else args.dbt_args
+    if not dbt_args:
+        raise ValueError("name the dbt command, e.g. carepath dbt build --select my_model")
+    # Under the run lock, as a run's own build: never beside a load or a publication. What it
+    # builds is not published; the next `carepath run` publishes it.
+    with run_lock(settings.lock_path, wait=True):
+        report = run_dbt(settings, *dbt_args, echo=True)
+    for failure in report.failed_tests:
+        print(failure.render(), file=sys.stderr)
+    return 0 if report.success else EXIT_FAILED
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="carepath", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -289,6 +307,14 @@ def main(argv: list[str] | None = None) -> int:
                                            "stale: ledger, last build and mart counts")
     status.add_argument("--data-dir", help="data folder (default: $CAREPATH_DATA_DIR or ./data)")
     status.set_defaults(func=_status)
+
+    dbt = sub.add_parser(
+        "dbt", help="run dbt on the current warehouse, with its target and every variable set",
+        epilog="e.g. carepath dbt build --select fct_my_metric; carepath dbt docs generate. "
+               "exit status: 0 dbt succeeded; 1 it failed")
+    dbt.add_argument("--data-dir", help="data folder (default: $CAREPATH_DATA_DIR or ./data)")
+    dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, help="dbt's own command and options")
+    dbt.set_defaults(func=_dbt)
 
     args = parser.parse_args(argv)
     try:

@@ -47,6 +47,14 @@ def test_generate_run_status_and_an_idempotent_rerun(tmp_path):
     assert "freshness: up to date with the warehouse" in status.stdout
     assert "marts.fct_referral_latency:" in status.stdout
 
+    # The analyst's dbt runs on the same warehouse with the target and variables a run sets.
+    dbt = _carepath("dbt", "--data-dir", str(data), "build", "--select", "fct_site_performance")
+    assert dbt.returncode == 0, dbt.stdout[-3000:] + dbt.stderr[-3000:]
+    assert "OK created sql table model marts.fct_site_performance" in dbt.stdout
+    assert " ERROR=0 " in dbt.stdout
+    nothing = _carepath("dbt", "--data-dir", str(data))
+    assert nothing.returncode == 2 and "name the dbt command" in nothing.stderr
+
     # The landed tables as Parquet, for Spark: every row the warehouse holds, table by table.
     exported = _carepath("export-parquet", "--to", str(tmp_path / "parquet"),
                          "--data-dir", str(data))
