@@ -163,7 +163,7 @@ def _export_parquet(args: argparse.Namespace) -> int:
     for table, rows in written.items():
         print(f"{table}: {rows:,} rows")
     print(f"written to {args.to}: build the marts on Spark with CAREPATH_PARQUET_DIR={args.to} "
-          "dbt build --target spark (README, Scaling out)")
+          "dbt build --target spark (docs/guides/scaling-out.md)")
     return 0
 
 

@@ -2,7 +2,7 @@
 
 Every figure here is a column of a dbt mart, defined, documented and tested there (and checked
 by the independent recomputation); a query below may choose rows and columns and order them,
-never compute a number. The README's metric table names the mart behind each figure.
+never compute a number. docs/reference/marts.md names the mart behind each figure.
 """
 
 from __future__ import annotations

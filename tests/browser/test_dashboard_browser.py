@@ -218,7 +218,8 @@ def test_a_site_user_finds_no_other_sites_data_on_any_page_or_download(browser, 
         _wait_for_page(page, title)
         text = page.locator("body").inner_text()
         assert not others.search(text), (path, others.search(text))
-        # No network total; a funnel's centre line is the network's proportion (README).
+        # No network total; a funnel's centre line is the network's proportion
+        # (docs/reference/access.md).
         assert not re.search(r"\bNetwork\b(?! proportion)", text), path
         for csv in _downloads(page, tmp_path / (path or "overview")):
             content = csv.read_text()

@@ -17,16 +17,10 @@ from carepath.publish.disclosure_declarations import load_declarations
 from carepath.settings import load_settings
 from carepath.transform.dbt_build import run_dbt
 
-MARTS = ("fct_referral_latency", "fct_stage_latency_monthly", "fct_waiting_list",
-         "fct_waiting_list_monthly", "fct_waiting_list_wait_bands", "fct_access_monthly",
-         "fct_adherence", "fct_adherence_by_programme", "fct_outcome_registry",
-         "fct_outcome_change_by_instrument", "fct_registry_completeness",
-         "fct_scored_questionnaires", "fct_site_performance", "fct_deliveries",
-         "fct_quarantine_by_rule", "fct_quarantined_rows",
-         "fct_delivery_schedule", "fct_delivery_status", "fct_monthly_indicators",
-         "fct_spc_points", "fct_spc_summary", "fct_funnel", "fct_bottlenecks",
-         "dim_qi_indicators", "dim_access_targets")
 DBT_PROJECT = ROOT / "dbt_project"
+# Every model under models/marts/ is a mart: published, documented, declared for disclosure.
+MARTS = tuple(sorted(path.stem for path in (DBT_PROJECT / "models" / "marts").rglob("*.sql")))
+
 
 
 def _rows(con, sql, params=None):

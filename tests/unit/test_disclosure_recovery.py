@@ -5,9 +5,10 @@ every count consistent with what each shown mark leaves possible and with the de
 relations. A withheld cell must keep at least two possible values (it is never pinned), and
 the true table must be among the solutions (the marks say no more than they should).
 
-"Cannot be recovered" is read this way, and written beside the rule in the README: rounding to
-5 leaves a count subtracted from its total a range of possible values (typically 4 or more),
-never one; exact counts need complementary cells hidden instead."""
+"Cannot be recovered" is read this way, and written beside the rule in
+docs/concepts/disclosure.md: rounding to 5 leaves a count subtracted from its total a range of
+possible values (typically 4 or more), never one; exact counts need complementary cells hidden
+instead."""
 
 from __future__ import annotations
 

@@ -1,0 +1,73 @@
+"""The docs: a short README pointing into docs/, a site MkDocs builds with --strict (a broken
+link or anchor fails), every repository path they name present, every command explained."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+
+from support.paths import BIN, ROOT
+
+DOCS = ROOT / "docs"
+PAGES = [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]
+PATH = re.compile(r"`([A-Za-z0-9_./-]+)`")
+# Written by `carepath generate` into the landing folder, not kept in the repository.
+GENERATED = {"ground_truth.json"}
+EXTENSIONS = (".py", ".yml", ".yaml", ".sql", ".json", ".md", ".csv", ".toml", ".cfg")
+
+
+def test_the_readme_is_short_and_points_into_the_docs():
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) < 200
+    assert "make demo" in readme and "make test" in readme
+    for target in re.findall(r"\]\((docs/[^)#]+)", readme):
+        assert (ROOT / target).is_file(), target
+
+
+def test_the_docs_site_builds_strictly(tmp_path):
+    built = subprocess.run(
+        [str(BIN / "mkdocs"), "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert (tmp_path / "site" / "guides" / "analyst" / "index.html").is_file()
+
+
+def _tracked() -> set[str]:
+    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                            check=True).stdout.splitlines()
+    folders = {"/".join(f.split("/")[:i]) for f in listed for i in range(1, f.count("/") + 1)}
+    return set(listed) | folders
+
+
+def test_every_repository_path_the_docs_name_exists():
+    """A path in backquotes (with a folder or a source file's extension) names a file or
+    folder of the repository, whole or as its tail (`transform/dbt_build.py`); paths under the
+    generated data folder and placeholders (`mappings/<SITE>.yml`) are not checked."""
+    tracked = _tracked()
+    named = 0
+    for page in PAGES:
+        for path in PATH.findall(page.read_text()):
+            path = path.removeprefix("./").rstrip("/")
+            if (path.startswith(("data", "/", ".venv", ".tools")) or path in GENERATED
+                    or path[:1].isupper()  # a time zone (Europe/London), not a path
+                    or ("/" not in path and not path.endswith(EXTENSIONS))):
+                continue
+            named += 1
+            # A model is named by its folder and name, without .sql.
+            held = [path, f"{path}.sql"]
+            assert any(h in tracked or any(t.endswith("/" + h) for t in tracked)
+                       for h in held), \
+                f"{page.relative_to(ROOT)} names {path}, which the repository does not hold"
+    assert named > 50
+
+
+def test_every_command_is_in_the_command_line_reference():
+    helped = subprocess.run([str(BIN / "carepath"), "--help"], capture_output=True, text=True,
+                            timeout=60)
+    commands = re.search(r"\{([a-z,-]+)\}", helped.stdout).group(1).split(",")
+    reference = (DOCS / "reference" / "cli.md").read_text()
+    assert len(commands) >= 8
+    for command in commands:
+        assert f"`carepath {command}" in reference, command
