@@ -38,11 +38,16 @@ EXIT_LOCKED = 75  # another run holds the data folder (EX_TEMPFAIL: try again la
 
 def _run(args: argparse.Namespace) -> int:
     from carepath.pipeline import run_pipeline
+    from carepath.run_progress import RunProgress
     from carepath.settings import load_settings
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    summary = run_pipeline(load_settings(args.data_dir), force_build=args.force_build,
-                           wait=args.wait)
+    progress = RunProgress()
+    try:
+        summary = run_pipeline(load_settings(args.data_dir), force_build=args.force_build,
+                               wait=args.wait, progress=progress)
+    finally:
+        progress.close()
     print(summary.render())
     if args.json:
         Path(args.json).write_text(json.dumps(summary.as_dict(), indent=2, default=str) + "\n")

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from carepath.ingest.loader import LoadReport, load_new_files
+from carepath.ingest.loader import LoadProgress, LoadReport, load_new_files
 from carepath.publish.publication import (
     current_publication,
     ledger_state,
@@ -60,13 +61,16 @@ def needs_build(settings: Settings, force: bool = False) -> bool:
     return force or bool(staleness(settings))
 
 
-def _build(settings: Settings, force: bool = False) -> DbtReport:
+def _build(settings: Settings, force: bool = False,
+           progress: RunProgress | None = None) -> DbtReport:
     """dbt build, in full when forced or when the incremental models cannot build on the
     previous build, and its record (what passed, with which project) for the next build and
-    `carepath status`."""
+    `carepath status`. With `progress`, dbt's output goes to its log file only and the nodes
+    it finishes are counted there; without, it is echoed (a DAG task's log keeps it)."""
     fingerprint = project_fingerprint(settings.dbt_project_dir)
     full = force or needs_full_refresh(settings, fingerprint)
-    report = build_marts(settings, full_refresh=full)
+    report = build_marts(settings, full_refresh=full, echo=progress is None,
+                         on_node=progress.node_done if progress is not None else None)
     record_build(settings, {**report.as_dict(), "project_fingerprint": fingerprint})
     return report
 
@@ -132,25 +136,42 @@ class RunSummary:
         else:
             lines.append(f"  dbt: {'passed' if self.build.success else 'FAILED'}, "
                          f"{self.build.tests_passed} tests passed, "
-                         f"{self.build.tests_failed} failed")
+                         f"{self.build.tests_failed} failed"
+                         + (f" (its output: {self.build.log_file})"
+                            if self.build.log_file else ""))
         lines.append(f"  published: {self.published_to or 'unchanged'}")
         lines += [f"  error: {e}" for e in self.errors]
         return "\n".join(lines)
 
 
-def run_pipeline(settings: Settings, force_build: bool = False, wait: bool = False) -> RunSummary:
+class RunProgress(LoadProgress, Protocol):
+    """What a caller hears of a run as it goes (carepath.run_progress shows it)."""
+
+    def step(self, name: str) -> None: ...
+
+    def node_done(self, done: int, total: int) -> None: ...
+
+
+def run_pipeline(settings: Settings, force_build: bool = False, wait: bool = False,
+                 progress: RunProgress | None = None) -> RunSummary:
     """Everything the DAG does, in one process, for use without a scheduler. Raises RunLocked
-    when another run holds the data folder (unless `wait`)."""
+    when another run holds the data folder (unless `wait`). `progress` hears each step."""
     with run_lock(settings.lock_path, wait=wait):
-        summary = RunSummary(load=load_new_files(settings, create_key=True))
+        if progress is not None:
+            progress.step("load")
+        summary = RunSummary(load=load_new_files(settings, create_key=True, progress=progress))
         summary.nothing_loaded = rows_in_warehouse(settings) == 0
         if not needs_build(settings, force_build):
             return summary
-        summary.build = _build(settings, force_build)
+        if progress is not None:
+            progress.step("build")
+        summary.build = _build(settings, force_build, progress)
         if not summary.build.success:
             summary.errors.append("dbt build failed; marts not published (the dashboard keeps "
                                   "the last good publication)")
             summary.errors += summary.build.failures
             return summary
+        if progress is not None:
+            progress.step("publish")
         summary.published_to = publish_step(settings, summary.as_dict())
     return summary

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from time import perf_counter
+from typing import Protocol
 
 import duckdb
 
@@ -329,8 +330,18 @@ def _load_extract(run: _Run, gate: ValidationGate, extract: str,
     drop_stage(run.con, extract)
 
 
-def load_new_files(settings: Settings, create_key: bool = False) -> LoadReport:
-    """Judge every landing entry the ledger has not settled; returns what happened to each."""
+class LoadProgress(Protocol):
+    """What a caller hears of a load as it goes (carepath.run_progress shows it)."""
+
+    def files_found(self, count: int) -> None: ...
+
+    def files_loaded(self, count: int) -> None: ...
+
+
+def load_new_files(settings: Settings, create_key: bool = False,
+                   progress: LoadProgress | None = None) -> LoadReport:
+    """Judge every landing entry the ledger has not settled; returns what happened to each.
+    `progress` hears how many files are to be loaded, and each extract's batch as it lands."""
     mappings = load_site_mappings(settings.mappings_dir)
     report = LoadReport([], 0)
     with open_store(settings) as (store, con):
@@ -357,11 +368,15 @@ def load_new_files(settings: Settings, create_key: bool = False) -> LoadReport:
                 candidate = _judge_entry(run, entry)
                 if candidate is not None:
                     batches[candidate.delivery.extract].append(candidate)
+        if progress is not None:
+            progress.files_found(sum(len(batch) for batch in batches.values()))
         gate = ValidationGate(con, settings.expectations_dir, settings.gx_dir / "data_docs")
         try:
             for extract in EXTRACTS:
                 if batches[extract]:
                     _load_extract(run, gate, extract, batches[extract])
+                    if progress is not None:
+                        progress.files_loaded(len(batches[extract]))
                 if extract == "referrals":
                     with run.timed("judge again against new referrals"):
                         rejudged = rejudge_referral_rules(store, con, settings.expectations_dir)

@@ -6,10 +6,12 @@ import ctypes
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +32,7 @@ class DbtReport:
     failures: list[str] = field(default_factory=list)
     failed_tests: list[FailedTest] = field(default_factory=list)
     results: list[dict] | None = field(default=None, repr=False)  # dbt's run_results entries
+    log_file: str | None = None  # dbt's whole output
 
     @property
     def tests_passed(self) -> int:
@@ -86,42 +89,63 @@ def dbt_target(location: WarehouseLocation) -> tuple[str, dict[str, str]]:
                         for part, variable in _PG_PROFILE_VARIABLES.items() if part in parts}
 
 
-def run_dbt(settings: Settings, *args: str, echo: bool = True) -> DbtReport:
-    """`dbt <args>` against the warehouse, target and logs under the data folder.
+def run_dbt(settings: Settings, *args: str, echo: bool = True,
+            on_node: Callable[[int, int], None] | None = None) -> DbtReport:
+    """`dbt <args>` against the warehouse, target and logs under the data folder. Its output
+    goes to `<data>/dbt/logs/dbt-output.log`, and with `echo` to this process's output too;
+    `on_node(done, total)` hears each node dbt finishes.
 
     dbt runs in its own process: dbt-duckdb keeps the warehouse attached for the life of the
     process that ran it, which would lock out the publish step and any later run in this one.
     """
     target_name, variables = dbt_target(warehouse_location(settings))
-    report = _run_dbt_process(settings, _dbt_executable(), target_name, variables, args, echo)
+    report = _run_dbt_process(settings, _dbt_executable(), target_name, variables, args, echo,
+                              on_node=on_node)
     if report.results is not None:
         report.failed_tests = trace_failed_tests(settings, report.results)
         report.failures += [t.render() for t in report.failed_tests]
     return report
 
 
+# A line dbt prints when it finishes a node: "12:00:01  3 of 40 OK created sql table model ...".
+_NODE_DONE = re.compile(r"^\S*\s+(\d+) of (\d+) (?!START)[A-Z]")
+
+
 def _run_dbt_process(settings: Settings, executable: str, target_name: str,
                      variables: dict[str, str], args: tuple[str, ...], echo: bool,
-                     data_subdir: str = "dbt", cwd: Path | None = None) -> DbtReport:
+                     data_subdir: str = "dbt", cwd: Path | None = None,
+                     on_node: Callable[[int, int], None] | None = None) -> DbtReport:
     target = settings.data_dir / data_subdir / "target"
+    logs = settings.data_dir / data_subdir / "logs"
     project = str(settings.dbt_project_dir)
     argv = [executable, *args, "--target", target_name, "--project-dir", project,
-            "--profiles-dir", project, "--target-path", str(target),
-            "--log-path", str(settings.data_dir / data_subdir / "logs")]
+            "--profiles-dir", project, "--target-path", str(target), "--log-path", str(logs)]
     env = {**os.environ, **variables}
+    # Colour only where a person reads it as it comes: not in the log file, not in a pipe.
+    env["DBT_USE_COLORS"] = "true" if echo and sys.stdout.isatty() else "false"
     (target / "run_results.json").unlink(missing_ok=True)
     # The dbt child needs the warehouse, not the pseudonymisation key.
     env.pop("CAREPATH_PSEUDONYM_KEY", None)
-    proc = subprocess.run(argv, env=env, capture_output=True, text=True, cwd=cwd,
-                          preexec_fn=_die_with_parent if sys.platform == "linux" else None)
-    if echo:
-        sys.stdout.write(proc.stdout)
-        sys.stderr.write(proc.stderr)
-    report = DbtReport(success=proc.returncode == 0, command="dbt " + " ".join(args))
+    logs.mkdir(parents=True, exist_ok=True)
+    output: list[str] = []
+    with (subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, cwd=cwd,
+                           preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+          as proc, (logs / "dbt-output.log").open("w", encoding="utf-8") as log):
+        for line in proc.stdout:
+            output.append(line)
+            log.write(line)
+            if echo:
+                sys.stdout.write(line)
+            done = _NODE_DONE.match(line)
+            if on_node is not None and done:
+                on_node(int(done.group(1)), int(done.group(2)))
+    report = DbtReport(success=proc.returncode == 0, command="dbt " + " ".join(args),
+                       log_file=str(logs / "dbt-output.log"))
     results_file = target / "run_results.json"
     if not results_file.exists():
         report.failures.append(f"dbt {args[0]} exited {proc.returncode} without results: "
-                               + (proc.stdout + proc.stderr).strip()[-2000:])
+                               + "".join(output).strip()[-2000:])
         return report
     report.results = json.loads(results_file.read_text())["results"]
     for node in report.results:
@@ -133,13 +157,14 @@ def _run_dbt_process(settings: Settings, executable: str, target_name: str,
     return report
 
 
-def build_marts(settings: Settings, full_refresh: bool = False) -> DbtReport:
+def build_marts(settings: Settings, full_refresh: bool = False, echo: bool = True,
+                on_node: Callable[[int, int], None] | None = None) -> DbtReport:
     """`dbt build` of the models and their data tests; `full_refresh` rebuilds the incremental
     models from the whole history. The unit tests pin the models' logic, not the data, so they
     run in the test suite (tests/pipeline/test_dbt_models.py) rather than on every build, as
     dbt advises: they cost a third of a small build."""
     return run_dbt(settings, "build", "--exclude-resource-type", "unit_test",
-                   *(["--full-refresh"] if full_refresh else []))
+                   *(["--full-refresh"] if full_refresh else []), echo=echo, on_node=on_node)
 
 
 def spark_dbt_executable(settings: Settings) -> Path:

@@ -27,6 +27,16 @@ def test_generate_run_status_and_an_idempotent_rerun(tmp_path):
 
     first = _carepath("run", "--data-dir", str(data), "--json", str(tmp_path / "run.json"))
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    # Quiet: a line per step and the summary; dbt's output in its log file, no colour codes.
+    assert first.stdout.startswith("carepath run: loading new files\n"
+                                   "carepath run: building the marts (dbt)\n"
+                                   "carepath run: publishing the marts\n"
+                                   "carepath run summary\n"), first.stdout[:500]
+    assert "Running with dbt" not in first.stdout + first.stderr
+    assert "\x1b[" not in first.stdout + first.stderr
+    dbt_log = data / "dbt" / "logs" / "dbt-output.log"
+    assert "Running with dbt" in dbt_log.read_text() and "\x1b[" not in dbt_log.read_text()
+    assert f"(its output: {dbt_log})" in first.stdout
     summary = json.loads((tmp_path / "run.json").read_text())
     loaded, quarantined = summary["load"]["rows_loaded"], summary["load"]["rows_quarantined"]
     assert loaded > 0 and summary["build"]["success"] and summary["published_to"]
