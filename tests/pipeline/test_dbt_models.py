@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 import yaml
+from support.dashboard_reads import marts_read_by, pages
 from support.paths import ROOT
 
 from carepath.pipeline import run_pipeline
@@ -246,3 +247,20 @@ def test_census_date_var_reruns_the_audit_as_at_a_past_date(pipeline_run, tmp_pa
     assert censuses[-1] == (as_at, True)
     assert all(c < as_at and not latest for c, latest in censuses[:-1])
     assert waiting_after == 0
+
+
+def test_every_dashboard_page_is_an_exposure_naming_the_marts_it_reads(pipeline_run):
+    """dbt's lineage reaches the dashboard: each page is an exposure whose marts are the ones
+    its code reads (support.dashboard_reads), so dbt docs show what a model change can reach."""
+    settings, _ = pipeline_run
+    manifest = json.loads((settings.data_dir / "dbt" / "target" / "manifest.json").read_text())
+    exposures = {e["name"]: {node.split(".")[-1] for node in e["depends_on"]["nodes"]}
+                 for e in manifest["exposures"].values()}
+    for page in pages():
+        name = f"dashboard_{page.stem}"
+        assert name in exposures, f"add the exposure {name} to dbt_project/models/exposures.yml"
+        read = marts_read_by(page)
+        assert read, page
+        missing, extra = read - exposures[name], exposures[name] - read
+        assert not missing and not extra, (f"{name} in dbt_project/models/exposures.yml: add "
+                                           f"{sorted(missing)}, remove {sorted(extra)}")
