@@ -29,12 +29,13 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export CAREPATH_USERS_FILE ?= $(abspath $(DATA))/access/users.json
 DEMO_LOGIN := $(DATA)/access/demo-login.txt
 
-.PHONY: help env spark-env engines demo pipeline dashboard demo-user lint test browser bench bench-load bench-dashboard clean
+.PHONY: help env spark-env engines demo pipeline dashboard demo-user lint test test-fast browser bench bench-load bench-dashboard clean
 
 help:
 	@echo "make demo   - set up, generate demo data, run the pipeline through Airflow, serve the dashboard on :$(PORT)"
 	@echo "make lint   - ruff over the Python, sqlfluff over the dbt models"
 	@echo "make test   - set up, lint, and run the whole test suite"
+	@echo "make test-fast - lint, unit tests and dbt unit tests: the edit-test loop (minutes)"
 	@echo "make bench - measure the whole pipeline at scales 1, 10 and 100 (an hour)"
 	@echo "make bench-load - measure load and gate at 1 M and 10 M session rows (minutes)"
 	@echo "make bench-dashboard - time every dashboard page's render at demo scale (minutes)"
@@ -107,6 +108,12 @@ lint: env
 
 test: env spark-env browser engines lint
 	$(BIN)/pytest -n auto --dist loadfile
+
+# The edit-test loop: lint, the unit tests and dbt's unit tests (on the demo warehouse), in a
+# few minutes; `make test` before pushing.
+test-fast: env lint
+	$(BIN)/pytest -n auto --dist loadfile tests/unit \
+		tests/pipeline/test_dbt_models.py::test_every_unit_test_passes
 
 # The whole pipeline at generator scales 1, 10 and 100 (about 21 M session rows) against DuckDB
 # reading the same files: a measurement, not a test (scale 100 takes the better part of an hour,
