@@ -14,7 +14,7 @@ from carepath.publish import disclosure, reader
 from carepath.publish.csv_export import READING_DECIMALS, formula_safe_csv
 from carepath.publish.disclosure_declarations import load_declarations
 from carepath.publish.disclosure_policies import Policy, policy_named
-from carepath.publish.disclosure_views import disclose_view, disclosed_mart, origins_of
+from carepath.publish.disclosure_views import disclose_view, disclosed_marts, origins_of
 from carepath.publish.published_copy import Published, published_copy
 from carepath.settings import load_settings
 from carepath.store import store_errors
@@ -104,11 +104,12 @@ def disclosure_policy() -> Policy:
 
 
 @st.cache_data(show_spinner=False)
-def _disclosed_mart(mart: str, where: str, version: str, policy: Policy,
-                    _published: Published) -> tuple[pd.DataFrame, disclosure.Disclosed]:
-    # Once per publication and policy (`where` and `version` name the copy).
+def _disclosed_marts(where: str, version: str, policy: Policy, _published: Published
+                     ) -> dict[str, tuple[pd.DataFrame, disclosure.Disclosed]]:
+    # Once per publication and policy (`where` and `version` name the copy), every published
+    # mart together: a complement in one may be a sum of cells in another.
     declarations = load_declarations(load_settings().dbt_project_dir / "models" / "marts")
-    return disclosed_mart(_published, declarations[mart], policy)
+    return disclosed_marts(_published, declarations, policy)
 
 
 def _for_publication(published: Published, query: str, answer: pd.DataFrame) -> pd.DataFrame:
@@ -122,8 +123,8 @@ def _for_publication(published: Published, query: str, answer: pd.DataFrame) -> 
                    "shown to a published audience.")
         return answer.iloc[0:0]
     policy = disclosure_policy()
-    whole, decided = _disclosed_mart(mart.mart, str(published), published.version(), policy,
-                                     published)
+    whole, decided = _disclosed_marts(str(published), published.version(), policy,
+                                      published)[mart.mart]
     shown = disclose_view(answer, whole, decided, mart, policy,
                           origins_of(query, declarations))
     # The record travels with the frame (pandas keeps attrs through selections), for the

@@ -11,6 +11,7 @@ nothing is computed here but what may be shown.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -80,7 +81,8 @@ class Elsewhere:
 
 
 def _complements(frame: pd.DataFrame, mart: MartDisclosure, hidden: dict[str, pd.Series],
-                 policy: Policy) -> dict[str, pd.Series]:
+                 policy: Policy, forced: Iterable[tuple[object, str]] = ()
+                 ) -> dict[str, pd.Series]:
     """The further cells to hide so that no withheld count can be worked out from a total shown
     beside it (within a row: a declared relation; across rows: a declared row total). Each cell
     is known to lie in an interval: a withheld one from 1 to n - 1, a shown one in what its
@@ -91,6 +93,9 @@ def _complements(frame: pd.DataFrame, mart: MartDisclosure, hidden: dict[str, pd
     then stands for it). Repeated until nothing changes (a total hidden in one group may be a
     part of another)."""
     added = {c: pd.Series(False, index=frame.index) for c in hidden}
+    for index, column in forced:  # hidden because another mart's total needs them hidden
+        if column in added:
+            added[column][index] = True
     n = policy.redact_below
 
     def value(cell) -> float:
@@ -183,12 +188,15 @@ def _complements(frame: pd.DataFrame, mart: MartDisclosure, hidden: dict[str, pd
     return added
 
 
-def disclose(frame: pd.DataFrame, mart: MartDisclosure, policy: Policy) -> Disclosed:
+def disclose(frame: pd.DataFrame, mart: MartDisclosure, policy: Policy,
+             forced: Iterable[tuple[object, str]] = ()) -> Disclosed:
     """`frame`, rows of `mart`, as a published audience may see it under `policy`: every count
     as the policy shows it, every proportion from the counts as shown (a rounding policy) or
     withheld where its counts are (the threshold policy), every statistic withheld over fewer
-    than the policy's minimum, every column the mart does not declare withheld. The record
-    says which cell was withheld and why."""
+    than the policy's minimum, every column the mart does not declare withheld. `forced`
+    cells (row index, column) are hidden as complements whatever their size (another mart
+    needs them hidden: carepath.publish.disclosure_views). The record says which cell was
+    withheld and why."""
     if mart.audience != "published":
         raise NotForPublication(f"{mart.mart} lists referrals or files: it is shown to "
                                 "signed-in staff, never published")
@@ -213,7 +221,7 @@ def disclose(frame: pd.DataFrame, mart: MartDisclosure, policy: Policy) -> Discl
     counts = [c for c, r in roles.items() if r.kind == "count"]
     small = {c: frame[c].map(lambda v: not is_missing(v) and policy.is_withheld(float(v)))
              .astype(bool) for c in counts}
-    complement = _complements(frame, mart, small, policy)
+    complement = _complements(frame, mart, small, policy, forced)
 
     def count_cell(column: str, index) -> None:
         value = frame.at[index, column]

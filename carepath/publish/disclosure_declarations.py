@@ -21,6 +21,7 @@ and checked: a role naming a column the model does not declare is an error, not 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -74,6 +75,18 @@ class RowTotal:
     # Or: no row here holds the total, another mart shows it (its name): the rows agreeing on
     # `by` add up to a figure shown elsewhere, which withheld rows must not be recoverable from.
     elsewhere: str | None = None
+    # Declared as a link (the map form), the total is found in that mart: the row whose
+    # same-named `by` columns agree, among those matching `where`; each count column here adds
+    # up to the column of the same name there, or the one `columns` names.
+    where: tuple[tuple[str, object], ...] = ()
+    columns: tuple[tuple[str, str], ...] = ()
+    linked: bool = False
+
+    def linked_columns(self, counts: Iterable[str], theirs: Iterable[str]) -> dict[str, str]:
+        """Each count column here and the column of the other mart it adds up to."""
+        named = dict(self.columns)
+        theirs = set(theirs)
+        return {c: named.get(c, c) for c in counts if named.get(c, c) in theirs}
 
     def marks(self) -> set[str]:
         """The columns a row total names: summed over, marking the totals, or grouping."""
@@ -148,12 +161,23 @@ def _model(model: dict) -> MartDisclosure | None:
                                f"{AUDIENCES}")
     relations = tuple(Relation(r["total"], tuple(r["parts"]), bool(r.get("remainder", False)))
                       for r in meta.get("relations") or [])
-    row_totals = tuple(RowTotal(_names(t["over"]), t.get("flag"), t.get("column"),
-                                t.get("value"), _names(t.get("by")), t.get("elsewhere"))
-                       for t in meta.get("row_totals") or [])
+    row_totals = tuple(_row_total(name, t) for t in meta.get("row_totals") or [])
     declared = MartDisclosure(name, audience, columns, relations, row_totals)
     _check(declared)
     return declared
+
+
+def _row_total(mart: str, declared: dict) -> RowTotal:
+    elsewhere = declared.get("elsewhere")
+    common = (_names(declared["over"]), declared.get("flag"), declared.get("column"),
+              declared.get("value"), _names(declared.get("by")))
+    if not isinstance(elsewhere, dict):
+        return RowTotal(*common, elsewhere)
+    if "mart" not in elsewhere:
+        raise DeclarationError(f"{mart}: a row total shown elsewhere names that mart")
+    return RowTotal(*common, elsewhere["mart"],
+                    tuple((elsewhere.get("where") or {}).items()),
+                    tuple((elsewhere.get("columns") or {}).items()), linked=True)
 
 
 def _check(mart: MartDisclosure) -> None:

@@ -1,10 +1,11 @@
-"""Views of a mart for a published audience: every view shows a cell the same way.
+"""Views of the marts for a published audience: every view shows a cell the same way.
 
 Complements depend on which rows sit together. Disclosed view by view, a filter that leaves out
 a site would show a cell that the unfiltered view withholds as a complement, and the two read
 one after the other give the withheld count away. So the decisions are made once, on the whole
-mart (`disclosed_mart`), and a view - a query's answer: some of the mart's rows and columns -
-shows each cell as the whole mart's disclosure shows it (`disclose_view`).
+marts, together (`disclosed_marts`: a complement in one mart can be a sum of cells in another),
+and a view - a query's answer: some of a mart's rows and columns - shows each cell as the
+whole mart's disclosure shows it (`disclose_view`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pandas as pd
 
 from carepath.publish import reader
 from carepath.publish.disclosure import Disclosed, disclose, is_missing
-from carepath.publish.disclosure_declarations import MartDisclosure, Role
+from carepath.publish.disclosure_declarations import MartDisclosure, Role, RowTotal
 from carepath.publish.disclosure_policies import Policy
 from carepath.publish.published_copy import Published
 
@@ -83,18 +84,82 @@ def disclose_view(answer: pd.DataFrame, whole_mart: pd.DataFrame, decided: Discl
     return Disclosed(shown, withheld, decided.legend)
 
 
-def disclosed_mart(published: Published, mart: MartDisclosure, policy: Policy
-                   ) -> tuple[pd.DataFrame, Disclosed]:
-    """Every row of `mart` and its disclosure under `policy`. The rows are put in the order of
-    the mart's dimensions first, so that ties between cells are broken alike on every engine
-    and every run."""
-    if mart.mart not in {source.mart for source in reader.SOURCES.values()}:
-        raise ValueError(f"{mart.mart} is not a mart the dashboard reads")
-    # Named without a schema, as the reader's queries name them (on both engines).
-    whole = (published.frame(f"select * from {mart.mart}")
-             .sort_values(mart.dimensions(), na_position="first", kind="stable")
-             .reset_index(drop=True))
-    return whole, disclose(whole, mart, policy)
+def disclose_marts(frames: Mapping[str, pd.DataFrame], declarations: Mapping[str, MartDisclosure],
+                   policy: Policy) -> dict[str, Disclosed]:
+    """Marts shown together, disclosed together. A cell one mart hides as a complement can be
+    the sum of cells another shows (a site's waiting list hidden in the site table, its
+    priorities shown in the census): for every row total declared as a link (`elsewhere` with
+    the other mart), a group whose total the other mart withholds keeps at least one of its own
+    cells hidden, its smallest non-zero part made a complement. Hiding that part may move the
+    complements of this mart in turn, so the marts are disclosed again until nothing changes."""
+    forced: dict[str, set[tuple[object, str]]] = {name: set() for name in frames}
+    for _ in range(20):
+        shown = {name: disclose(frame, declarations[name], policy, forced[name])
+                 for name, frame in frames.items()}
+        added = False
+        for name, frame in frames.items():
+            for total in declarations[name].row_totals:
+                if total.linked and total.elsewhere in frames:
+                    added |= _hide_a_part_where_the_total_is_hidden(
+                        frame, declarations[name], total, frames[total.elsewhere],
+                        shown[name].frame, shown[total.elsewhere].frame, forced[name])
+        if not added:
+            return shown
+    raise RuntimeError("disclosure of linked marts did not settle")
+
+
+def _hide_a_part_where_the_total_is_hidden(frame: pd.DataFrame, mart: MartDisclosure,
+                                           total: RowTotal, other: pd.DataFrame,
+                                           shown: pd.DataFrame, shown_other: pd.DataFrame,
+                                           forced: set[tuple[object, str]]) -> bool:
+    keys = [c for c in total.by if c in frame]
+    matched = [c for c in keys if c in other]
+    counts = [c for c, role in mart.columns.items() if role.kind == "count" and c in frame]
+    linked = total.linked_columns(counts, other.columns)
+    candidates = other
+    for column, value in total.where:
+        candidates = candidates[candidates[column] == value]
+    rows = {}
+    for index, values in zip(candidates.index, candidates[matched].itertuples(index=False,
+                                                                               name=None),
+                             strict=True):
+        rows.setdefault(_row_key(values), []).append(index)
+    added = False
+    groups = frame.groupby(keys, dropna=False) if keys else [((), frame)]
+    for _, group in groups:
+        found = rows.get(_row_key(group.iloc[0][matched]), [])
+        if len(found) != 1:
+            continue  # not shown there (or not one row): the total is not this mart's to judge
+        for mine, theirs in linked.items():
+            if not isinstance(shown_other.at[found[0], theirs], str):
+                continue  # their total is shown: this mart's own rules protect its parts
+            if any(isinstance(shown.at[i, mine], str) for i in group.index):
+                continue  # a part is hidden already: the sum cannot be formed
+            parts = group[mine].dropna()
+            parts = parts[parts > 0]
+            if parts.empty:
+                continue
+            forced.add((parts.sort_values(kind="stable").index[0], mine))
+            added = True
+    return added
+
+
+def disclosed_marts(published: Published, declarations: Mapping[str, MartDisclosure],
+                    policy: Policy) -> dict[str, tuple[pd.DataFrame, Disclosed]]:
+    """Every published mart the dashboard reads, whole, and its disclosure under `policy`,
+    decided together (`disclose_marts`). Each mart's rows are put in the order of its
+    dimensions first, so that ties between cells are broken alike on every engine and run."""
+    names = sorted({source.mart for source in reader.SOURCES.values()
+                    if declarations[source.mart].audience == "published"})
+    frames = {}
+    for name in names:
+        mart = declarations[name]
+        # Named without a schema, as the reader's queries name them (on both engines).
+        frames[name] = (published.frame(f"select * from {name}")
+                        .sort_values(mart.dimensions(), na_position="first", kind="stable")
+                        .reset_index(drop=True))
+    shown = disclose_marts(frames, declarations, policy)
+    return {name: (frames[name], shown[name]) for name in names}
 
 
 def origins_of(query: str, declarations: Mapping[str, MartDisclosure]

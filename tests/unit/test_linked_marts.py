@@ -1,0 +1,61 @@
+"""carepath.publish.disclosure_views.disclose_marts: marts shown together are disclosed
+together, so that a count one mart hides as a complement cannot be added up from another's."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from carepath.publish.disclosure_declarations import MartDisclosure, Role, RowTotal
+from carepath.publish.disclosure_policies import policy_named
+from carepath.publish.disclosure_views import disclose_marts
+
+CENSUS = date(2026, 10, 31)
+SITES = MartDisclosure(
+    "sites", "published",
+    {"site_code": Role("dimension"), "is_network_total": Role("dimension"),
+     "census_date": Role("dimension"), "pathways_waiting": Role("count")},
+    row_totals=(RowTotal(("site_code",), flag="is_network_total"),))
+PRIORITIES = MartDisclosure(
+    "priorities", "published",
+    {"census_date": Role("dimension"), "site_code": Role("dimension"),
+     "priority": Role("dimension"), "pathways_waiting": Role("count")},
+    row_totals=(RowTotal(("priority",), by=("census_date", "site_code"), elsewhere="sites",
+                         where=(("is_network_total", False),), linked=True),))
+
+
+def _frames() -> dict[str, pd.DataFrame]:
+    # S1 has 3 waiting: withheld, and S2 (12, the smallest other) hidden as its complement.
+    # S2's priorities, 5 and 7, are not small: shown, they would add up to S2's 12, and the
+    # network's 30 less S2 and S3 would give S1's 3 away.
+    sites = pd.DataFrame({"site_code": [None, "S1", "S2", "S3"],
+                          "is_network_total": [True, False, False, False],
+                          "census_date": [CENSUS] * 4, "pathways_waiting": [30, 3, 12, 15]})
+    priorities = pd.DataFrame({"census_date": [CENSUS] * 6,
+                               "site_code": ["S1", "S1", "S2", "S2", "S3", "S3"],
+                               "priority": ["urgent", "routine"] * 3,
+                               "pathways_waiting": [1, 2, 5, 7, 6, 9]})
+    return {"sites": sites, "priorities": priorities}
+
+
+def test_a_site_hidden_as_a_complement_cannot_be_added_up_from_its_priorities():
+    declarations = {"sites": SITES, "priorities": PRIORITIES}
+    shown = disclose_marts(_frames(), declarations, policy_named("threshold"))
+    sites = shown["sites"].frame.set_index("site_code", drop=False)
+    assert sites.at["S1", "pathways_waiting"] == "<5"
+    assert sites.at["S2", "pathways_waiting"] == "withheld"
+    s2 = shown["priorities"].frame[shown["priorities"].frame.site_code == "S2"]
+    assert s2.pathways_waiting.map(lambda v: isinstance(v, str)).any(), s2
+    # S3's total is shown: its priorities keep their own figures.
+    s3 = shown["priorities"].frame[shown["priorities"].frame.site_code == "S3"]
+    assert s3.pathways_waiting.tolist() == [6, 9]
+
+
+def test_disclosed_apart_the_same_marts_would_give_the_count_away():
+    """The case above is the one the rule is for: without the link, both S2 priorities show."""
+    unlinked = MartDisclosure(PRIORITIES.mart, PRIORITIES.audience, PRIORITIES.columns)
+    shown = disclose_marts(_frames(), {"sites": SITES, "priorities": unlinked},
+                           policy_named("threshold"))
+    s2 = shown["priorities"].frame[shown["priorities"].frame.site_code == "S2"]
+    assert s2.pathways_waiting.tolist() == [5, 7]
