@@ -54,20 +54,7 @@ def _token_holder(token: str | None, users: dict[str, User]) -> User | None:
     """The user a session token names while it is valid and not signed out."""
     if not token or token in server_state.SIGNED_OUT:
         return None
-    holder = session_tokens.holder(server_state.SESSION_KEY, token, users, time.time())
-    return None if holder is not None and _not_served(holder) else holder
-
-
-# The pages do not yet show a published audience what its disclosure policy allows (issue 25:
-# they still apply the staff's threshold rule and list referrals), so such a user is refused
-# at sign-in rather than shown what is not theirs to see.
-NOT_SERVED_YET = ("This account's audience is 'published': the dashboard does not serve a "
-                  "published audience yet. Ask the service for the figures released under its "
-                  "disclosure policy.")
-
-
-def _not_served(user: User) -> bool:
-    return user.audience != "operational"
+    return session_tokens.holder(server_state.SESSION_KEY, token, users, time.time())
 
 
 def _end_session(message: str | None = None) -> None:
@@ -104,9 +91,6 @@ def _check(users: dict[str, User], name: str, password: str) -> User | None:
         st.error("Unknown user name or wrong password.")
         return None
     server_state.THROTTLE.succeeded(keys, attempt)
-    if _not_served(user):
-        st.error(NOT_SERVED_YET)
-        return None
     return user
 
 

@@ -81,8 +81,8 @@ class Elsewhere:
 
 
 def _complements(frame: pd.DataFrame, mart: MartDisclosure, hidden: dict[str, pd.Series],
-                 policy: Policy, forced: Iterable[tuple[object, str]] = ()
-                 ) -> dict[str, pd.Series]:
+                 policy: Policy, forced: Iterable[tuple[object, str]] = (),
+                 external: Iterable[tuple[list, str, float]] = ()) -> dict[str, pd.Series]:
     """The further cells to hide so that no withheld count can be worked out from a total shown
     beside it (within a row: a declared relation; across rows: a declared row total). Each cell
     is known to lie in an interval: a withheld one from 1 to n - 1, a shown one in what its
@@ -168,11 +168,16 @@ def _complements(frame: pd.DataFrame, mart: MartDisclosure, hidden: dict[str, pd
             if not all(c in frame for c in total.marks() - set(total.over)):
                 continue  # the view does not show which rows are totals: none is
             keys = _group_keys(frame, total)
+            if total.within is not None:
+                continue  # a window the other mart sets: its groups come as `external`
             if total.elsewhere is not None:
                 for group in _row_groups(frame, total):
                     for column in hidden:
-                        shown_there = Elsewhere(sum(value((i, column)) for i in group))
-                        changed |= settle([(i, column) for i in group], shown_there, False)
+                        added_up = sum(value((i, column)) for i in group)
+                        if policy.is_withheld(added_up):
+                            continue  # the other mart withholds it as well: nothing to solve
+                        changed |= settle([(i, column) for i in group], Elsewhere(added_up),
+                                          False)
                 continue
             totals = {_key(frame, i, keys): i for i in frame.index
                       if total.is_total(frame.loc[i])}
@@ -183,20 +188,25 @@ def _complements(frame: pd.DataFrame, mart: MartDisclosure, hidden: dict[str, pd
                 for column in hidden:
                     changed |= settle([(i, column) for i in group], (totals[key], column),
                                       False)
+        for rows, column, shown_there in external:
+            if column in hidden and not policy.is_withheld(shown_there):
+                changed |= settle([(i, column) for i in rows], Elsewhere(shown_there), False)
         if not changed:
             break
     return added
 
 
 def disclose(frame: pd.DataFrame, mart: MartDisclosure, policy: Policy,
-             forced: Iterable[tuple[object, str]] = ()) -> Disclosed:
+             forced: Iterable[tuple[object, str]] = (),
+             external: Iterable[tuple[list, str, float]] = ()) -> Disclosed:
     """`frame`, rows of `mart`, as a published audience may see it under `policy`: every count
     as the policy shows it, every proportion from the counts as shown (a rounding policy) or
     withheld where its counts are (the threshold policy), every statistic withheld over fewer
     than the policy's minimum, every column the mart does not declare withheld. `forced`
     cells (row index, column) are hidden as complements whatever their size (another mart
-    needs them hidden: carepath.publish.disclosure_views). The record says which cell was
-    withheld and why."""
+    needs them hidden: carepath.publish.disclosure_views); `external` groups (row indexes, a
+    count column, the true total another mart shows) are protected as row totals are. The
+    record says which cell was withheld and why."""
     if mart.audience != "published":
         raise NotForPublication(f"{mart.mart} lists referrals or files: it is shown to "
                                 "signed-in staff, never published")
@@ -221,7 +231,7 @@ def disclose(frame: pd.DataFrame, mart: MartDisclosure, policy: Policy,
     counts = [c for c, r in roles.items() if r.kind == "count"]
     small = {c: frame[c].map(lambda v: not is_missing(v) and policy.is_withheld(float(v)))
              .astype(bool) for c in counts}
-    complement = _complements(frame, mart, small, policy, forced)
+    complement = _complements(frame, mart, small, policy, forced, external)
 
     def count_cell(column: str, index) -> None:
         value = frame.at[index, column]

@@ -81,6 +81,11 @@ class RowTotal:
     where: tuple[tuple[str, object], ...] = ()
     columns: tuple[tuple[str, str], ...] = ()
     linked: bool = False
+    # A window the other mart's row sets: (this mart's column, its first and last value there).
+    # Only the rows whose column lies in it add up to the total.
+    within: tuple[str, str, str] | None = None
+    # A `by` column that the other mart names otherwise: (this mart's name, its name there).
+    on: tuple[tuple[str, str], ...] = ()
 
     def linked_columns(self, counts: Iterable[str], theirs: Iterable[str]) -> dict[str, str]:
         """Each count column here and the column of the other mart it adds up to."""
@@ -175,9 +180,17 @@ def _row_total(mart: str, declared: dict) -> RowTotal:
         return RowTotal(*common, elsewhere)
     if "mart" not in elsewhere:
         raise DeclarationError(f"{mart}: a row total shown elsewhere names that mart")
+    within = elsewhere.get("within")
+    if within is not None:
+        if not isinstance(within, dict) or len(within) != 1:
+            raise DeclarationError(f"{mart}: `within` names one column and the other mart's "
+                                   "first and last values of it, e.g. {month: [start, end]}")
+        [(column, (first, last))] = within.items()
+        within = (column, first, last)
     return RowTotal(*common, elsewhere["mart"],
                     tuple((elsewhere.get("where") or {}).items()),
-                    tuple((elsewhere.get("columns") or {}).items()), linked=True)
+                    tuple((elsewhere.get("columns") or {}).items()), linked=True,
+                    within=within, on=tuple((elsewhere.get("match") or {}).items()))
 
 
 def _check(mart: MartDisclosure) -> None:

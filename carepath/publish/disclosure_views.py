@@ -16,7 +16,7 @@ import pandas as pd
 
 from carepath.publish import reader
 from carepath.publish.disclosure import Disclosed, disclose, is_missing
-from carepath.publish.disclosure_declarations import MartDisclosure, Role, RowTotal
+from carepath.publish.disclosure_declarations import MartDisclosure, Role
 from carepath.publish.disclosure_policies import Policy
 from carepath.publish.published_copy import Published
 
@@ -91,57 +91,82 @@ def disclose_marts(frames: Mapping[str, pd.DataFrame], declarations: Mapping[str
     priorities shown in the census): for every row total declared as a link (`elsewhere` with
     the other mart), a group whose total the other mart withholds keeps at least one of its own
     cells hidden, its smallest non-zero part made a complement. Hiding that part may move the
-    complements of this mart in turn, so the marts are disclosed again until nothing changes."""
+    complements of this mart in turn, so the marts are disclosed again until nothing changes.
+    A group inside a window the other mart's row sets (a funnel's months) is protected against
+    that row's total as a row total is (`external`)."""
+    links = {name: list(linked_groups(name, frames, declarations)) for name in frames}
+    external = {name: [(list(group), mine, frames[other].at[row, theirs])
+                       for group, other, row, mine, theirs, windowed in links[name]
+                       if windowed and pd.notna(frames[other].at[row, theirs])]
+                for name in frames}
     forced: dict[str, set[tuple[object, str]]] = {name: set() for name in frames}
     for _ in range(20):
-        shown = {name: disclose(frame, declarations[name], policy, forced[name])
-                 for name, frame in frames.items()}
+        shown = {name: disclose(frame, declarations[name], policy, forced[name],
+                                external[name]) for name, frame in frames.items()}
         added = False
         for name, frame in frames.items():
-            for total in declarations[name].row_totals:
-                if total.linked and total.elsewhere in frames:
-                    added |= _hide_a_part_where_the_total_is_hidden(
-                        frame, declarations[name], total, frames[total.elsewhere],
-                        shown[name].frame, shown[total.elsewhere].frame, forced[name])
+            for group, other, row, mine, theirs, _ in links[name]:
+                if not isinstance(shown[other].frame.at[row, theirs], str):
+                    continue  # their total is shown: this mart's own rules protect its parts
+                if any(isinstance(shown[name].frame.at[i, mine], str) for i in group):
+                    continue  # a part is hidden already: the sum cannot be formed
+                parts = frame.loc[group, mine].dropna()
+                parts = parts[parts > 0]
+                if parts.empty:
+                    continue
+                forced[name].add((parts.sort_values(kind="stable").index[0], mine))
+                added = True
         if not added:
             return shown
     raise RuntimeError("disclosure of linked marts did not settle")
 
 
-def _hide_a_part_where_the_total_is_hidden(frame: pd.DataFrame, mart: MartDisclosure,
-                                           total: RowTotal, other: pd.DataFrame,
-                                           shown: pd.DataFrame, shown_other: pd.DataFrame,
-                                           forced: set[tuple[object, str]]) -> bool:
-    keys = [c for c in total.by if c in frame]
-    matched = [c for c in keys if c in other]
-    counts = [c for c, role in mart.columns.items() if role.kind == "count" and c in frame]
-    linked = total.linked_columns(counts, other.columns)
-    candidates = other
-    for column, value in total.where:
-        candidates = candidates[candidates[column] == value]
-    rows = {}
-    for index, values in zip(candidates.index, candidates[matched].itertuples(index=False,
-                                                                               name=None),
-                             strict=True):
-        rows.setdefault(_row_key(values), []).append(index)
-    added = False
-    groups = frame.groupby(keys, dropna=False) if keys else [((), frame)]
-    for _, group in groups:
-        found = rows.get(_row_key(group.iloc[0][matched]), [])
-        if len(found) != 1:
-            continue  # not shown there (or not one row): the total is not this mart's to judge
-        for mine, theirs in linked.items():
-            if not isinstance(shown_other.at[found[0], theirs], str):
-                continue  # their total is shown: this mart's own rules protect its parts
-            if any(isinstance(shown.at[i, mine], str) for i in group.index):
-                continue  # a part is hidden already: the sum cannot be formed
-            parts = group[mine].dropna()
-            parts = parts[parts > 0]
-            if parts.empty:
-                continue
-            forced.add((parts.sort_values(kind="stable").index[0], mine))
-            added = True
-    return added
+def linked_groups(name: str, frames: Mapping[str, pd.DataFrame],
+                  declarations: Mapping[str, MartDisclosure]):
+    """(rows of this mart, other mart, its row, column here, column there, windowed) for each
+    group of a row total declared as a link whose total the other mart holds in one row."""
+    frame, mart = frames[name], declarations[name]
+    for total in mart.row_totals:
+        if not total.linked or total.elsewhere not in frames:
+            continue
+        other = frames[total.elsewhere]
+        for column, value in total.where:
+            other = other[other[column] == value]
+        counts = [c for c, role in mart.columns.items() if role.kind == "count" and c in frame]
+        linked = total.linked_columns(counts, other.columns)
+        keys = [c for c in total.by if c in frame]
+        theirs_named = dict(total.on)
+        matched = [c for c in keys if theirs_named.get(c, c) in other]
+        if total.within is not None:
+            yield from _window_groups(frame, keys, other, total.within, total.elsewhere, linked)
+            continue
+        rows: dict[tuple, list] = {}
+        for index, values in zip(other.index, other[[theirs_named.get(c, c) for c in matched]]
+                                 .itertuples(index=False, name=None), strict=True):
+            rows.setdefault(_row_key(values), []).append(index)
+        groups = frame.groupby(keys, dropna=False) if keys else [((), frame)]
+        for _, group in groups:
+            found = rows.get(_row_key(group.iloc[0][matched]), [])
+            if len(found) == 1:  # else not shown there, or not one figure: not this mart's
+                for mine, theirs in linked.items():
+                    yield group.index, total.elsewhere, found[0], mine, theirs, False
+
+
+def _window_groups(frame: pd.DataFrame, keys: list[str], other: pd.DataFrame,
+                   within: tuple[str, str, str], other_name: str, linked: dict[str, str]):
+    """For each row of the other mart: this mart's rows agreeing on `keys` whose `within`
+    column lies between that row's first and last values."""
+    column, first, last = within
+    for row in other.index:
+        agree = pd.Series(True, index=frame.index)
+        for key in (k for k in keys if k in other):
+            value = other.at[row, key]
+            agree &= frame[key].isna() if is_missing(value) else frame[key] == value
+        inside = agree & (frame[column] >= other.at[row, first]) & (
+            frame[column] <= other.at[row, last])
+        if inside.any():
+            for mine, theirs in linked.items():
+                yield frame.index[inside], other_name, row, mine, theirs, True
 
 
 def disclosed_marts(published: Published, declarations: Mapping[str, MartDisclosure],

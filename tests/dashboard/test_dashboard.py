@@ -11,7 +11,6 @@ import base64
 import json
 import re
 import shutil
-import sys
 from datetime import date
 
 import duckdb
@@ -76,16 +75,15 @@ def _open(settings, monkeypatch, page: str = PAGES[0], user: str = ALL_SITES_USE
 
 
 def _open_published(settings, monkeypatch, tmp_path, page: str = PAGES[0]) -> AppTest:
-    """The app on `page` for a board member, a published audience (whose accounts the sign-in
-    still refuses, issue 25: the gate is lifted here)."""
+    """The app on `page` for a board member, a published audience."""
     monkeypatch.setenv("CAREPATH_DATA_DIR", str(settings.data_dir))
     users = write_users_file(tmp_path / "users.json")
     monkeypatch.setenv("CAREPATH_USERS_FILE", str(users))
     add_user(users, "board", None, PASSWORD, audience="published")
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    monkeypatch.setattr(sys.modules["sign_in"], "_not_served", lambda user: False)
     sign_in(at, "board", PASSWORD)
+    assert not any(t.key == "sign_in_name" for t in at.text_input), [e.value for e in at.error]
     if page != PAGES[0]:
         at.switch_page(page).run()
     assert not at.exception, at.exception
@@ -436,21 +434,16 @@ def test_no_page_shows_before_sign_in_and_a_wrong_password_is_refused(pipeline_r
     assert any(c.value.startswith(f"Signed in as {ALL_SITES_USER}") for c in at.sidebar.caption)
 
 
-def test_a_published_audience_is_refused_until_the_pages_serve_it(pipeline_run, monkeypatch,
-                                                                   tmp_path):
-    """The pages still show staff figures and referral lists (issue 25): a board member's
-    account signs in to nothing, saying why."""
+def test_a_published_audience_signs_in_to_disclosed_figures_and_no_referral_list(
+        pipeline_run, monkeypatch, tmp_path):
+    """A board member's account opens the pages: tiles and tables under the policy (marks and
+    its legend), the referral lists replaced by a sentence saying they are for staff."""
     settings, _ = pipeline_run
-    monkeypatch.setenv("CAREPATH_DATA_DIR", str(settings.data_dir))
-    users = write_users_file(tmp_path / "users.json")
-    monkeypatch.setenv("CAREPATH_USERS_FILE", str(users))
-    add_user(users, "board", None, PASSWORD, audience="published")
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    sign_in(at, "board", PASSWORD)
-    assert any("does not serve a published audience yet" in e.value for e in at.error)
-    assert [t.value for t in at.title] == ["carepath: sign in"]
-    assert not at.metric and not at.dataframe
+    at = _open_published(settings, monkeypatch, tmp_path, "views/waiting_list.py")
+    assert at.title[0].value == "Waiting list: who is waiting, and for how long"
+    assert not any("referral_id" in df.value.columns for df in at.dataframe)
+    assert any("are for the service's staff" in c.value for c in at.caption)
+    assert any("nhs_digital" in c.value for c in at.caption), "the policy's legend is shown"
 
 
 def _count_value(cell: object) -> float | None:

@@ -59,3 +59,33 @@ def test_disclosed_apart_the_same_marts_would_give_the_count_away():
                            policy_named("threshold"))
     s2 = shown["priorities"].frame[shown["priorities"].frame.site_code == "S2"]
     assert s2.pathways_waiting.tolist() == [5, 7]
+
+
+MONTHS = MartDisclosure(
+    "months", "published",
+    {"site_code": Role("dimension"), "month": Role("dimension"), "numerator": Role("count")},
+    row_totals=(RowTotal(("month",), by=("site_code",), elsewhere="funnel", linked=True,
+                         within=("month", "period_start", "period_end")),))
+FUNNEL = MartDisclosure(
+    "funnel", "published",
+    {"site_code": Role("dimension"), "period_start": Role("dimension"),
+     "period_end": Role("dimension"), "numerator": Role("count")})
+
+
+def test_a_month_cannot_be_worked_out_from_the_funnels_sum_over_its_window():
+    """The funnel shows a site's count summed over its months (48 = 20 + 3 + 25; a fourth
+    month lies outside its window): the withheld 3 would be 48 less the two others, so one of
+    them is hidden too. Without the window, it would not be."""
+    months = pd.DataFrame({"site_code": ["S"] * 4,
+                           "month": [date(2026, m, 1) for m in (6, 7, 8, 9)],
+                           "numerator": [40, 20, 3, 25]})
+    funnel = pd.DataFrame({"site_code": ["S"], "period_start": [date(2026, 7, 1)],
+                           "period_end": [date(2026, 9, 1)], "numerator": [48]})
+    frames = {"months": months, "funnel": funnel}
+    shown = disclose_marts(frames, {"months": MONTHS, "funnel": FUNNEL},
+                           policy_named("threshold")).get("months").frame
+    assert shown.numerator.tolist() == [40, "withheld", "<5", 25]
+    unlinked = MartDisclosure(MONTHS.mart, MONTHS.audience, MONTHS.columns)
+    apart = disclose_marts(frames, {"months": unlinked, "funnel": FUNNEL},
+                           policy_named("threshold"))["months"].frame
+    assert apart.numerator.tolist() == [40, 20, "<5", 25]
