@@ -100,10 +100,12 @@ def disclose_marts(frames: Mapping[str, pd.DataFrame], declarations: Mapping[str
                        if windowed and pd.notna(frames[other].at[row, theirs])]
                 for name in frames}
     forced: dict[str, set[tuple[object, str]]] = {name: set() for name in frames}
+    shown: dict[str, Disclosed] = {}
+    changed = set(frames)  # the marts to disclose (again): only those that gained a cell
     for _ in range(20):
-        shown = {name: disclose(frame, declarations[name], policy, forced[name],
-                                external[name]) for name, frame in frames.items()}
-        added = False
+        shown |= {name: disclose(frames[name], declarations[name], policy, forced[name],
+                                 external[name]) for name in changed}
+        changed = set()
         for name, frame in frames.items():
             for group, other, row, mine, theirs, _ in links[name]:
                 if not isinstance(shown[other].frame.at[row, theirs], str):
@@ -115,8 +117,8 @@ def disclose_marts(frames: Mapping[str, pd.DataFrame], declarations: Mapping[str
                 if parts.empty:
                     continue
                 forced[name].add((parts.sort_values(kind="stable").index[0], mine))
-                added = True
-        if not added:
+                changed.add(name)
+        if not changed:
             return shown
     raise RuntimeError("disclosure of linked marts did not settle")
 
