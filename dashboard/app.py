@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
-from components import published_path, published_ready
+from components import published_path, published_ready, sharing_switch
 from filters import sidebar
 from sign_in import keep_signed_in, sign_in_page, sign_out_button, signed_in_user
 
@@ -35,6 +35,7 @@ if user is None:
     sign_in_page()
 keep_signed_in()
 sign_out_button(user)
+sharing_switch(user)
 # The filters are the entrypoint's widgets, so every page shares them (and the URL keeps them).
 if published_ready(published_path()):
     sidebar(published_path(), user)

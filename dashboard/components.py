@@ -10,6 +10,7 @@ import streamlit as st
 from sign_in import current_user
 
 from carepath.access.scope import visible_to
+from carepath.access.users import User
 from carepath.publish import disclosure, reader
 from carepath.publish.csv_export import READING_DECIMALS, formula_safe_csv
 from carepath.publish.disclosure_declarations import load_declarations
@@ -91,10 +92,28 @@ def read(published: Published, query: Callable[..., pd.DataFrame], *args,
         st.stop()
 
 
+SHARING = "sharing"
+
+
 def published_audience() -> bool:
-    """Whether the signed-in user sees only what may leave the service (their audience is
-    `published`: a board, commissioners), not the staff's figures."""
-    return current_user().audience == "published"
+    """Whether this page shows only what may leave the service: the signed-in user's audience
+    is `published` (a board, commissioners), or a member of staff switched to figures for
+    sharing (sharing_switch)."""
+    return current_user().audience == "published" or bool(st.session_state.get(SHARING))
+
+
+def sharing_switch(user: User) -> None:
+    """For staff, whose figures are exact: a switch that shows every page as a published
+    audience sees it, so what they download is marked for sharing and may leave the service.
+    Kept in the URL, so a link to a page prepared for sharing opens it the same way."""
+    if user.audience == "published":
+        return  # always sharing
+    with st.sidebar:
+        st.toggle("Figures for sharing", key=SHARING, bind="query-params",
+                  help="Show every page as it may leave the service (a board, commissioners, "
+                       "another trust): figures under the disclosure policy, no referral "
+                       "lists, downloads marked for sharing with a record of what was "
+                       "withheld. Off: your exact figures, which stay within the service.")
 
 
 def disclosure_policy() -> Policy:
@@ -277,18 +296,22 @@ def table(frame: pd.DataFrame, name: str, column_config: dict | None = None,
     event = st.dataframe(frame, hide_index=True, column_config=column_config,
                          key=f"table-{name}", on_select="rerun" if drill else "ignore",
                          selection_mode="single-row", placeholder="")
-    if published_audience():
+    sharing = published_audience()
+    if sharing:
         st.caption(disclosure_policy().describe())  # what the marks mean
     shown = frame.rename(columns={c: _header(c, column_config.get(c)) for c in frame.columns})
-    st.download_button("Download CSV", data=formula_safe_csv(shown, READING_DECIMALS),
-                       file_name=f"{name}.csv",
+    # A file for sharing says so in its name, whoever downloads it; a staff file is exact.
+    file_name = f"{name}-for-sharing" if sharing else name
+    st.download_button("Download CSV for sharing" if sharing else "Download CSV",
+                       data=formula_safe_csv(shown, READING_DECIMALS),
+                       file_name=f"{file_name}.csv",
                        mime="text/csv", key=f"download-{name}", icon=":material/download:",
                        # A rerun on the click can drop the file before the browser has it.
                        on_click="ignore")
     if withheld is not None and not withheld.empty:
         # For the person who signs a report off: every cell withheld, and why.
         st.download_button("What was withheld (CSV)", data=formula_safe_csv(withheld),
-                           file_name=f"{name}-withheld.csv", mime="text/csv",
+                           file_name=f"{file_name}-withheld.csv", mime="text/csv",
                            key=f"withheld-{name}", icon=":material/download:",
                            on_click="ignore")
     if drill is not None:

@@ -20,7 +20,7 @@ from playwright.sync_api import Page, sync_playwright
 from support.paths import ROOT
 from support.sign_in import ALL_SITES_USER, PASSWORD, SITE_USER, SITE_USERS_SITE
 
-from carepath.publish import reader
+from carepath.publish import disclosure, reader
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -252,6 +252,24 @@ def test_a_download_is_readable_and_gives_staff_the_exact_figures(page, tmp_path
         [shown] = [r for r in rows if r[:2] == [row.site_code, row.priority]]
         assert shown[2] == str(row.pathways_waiting)
         assert float(shown[3]) == pytest.approx(row.prop_waiting_within_target, abs=1e-3)
+
+    # Switched to figures for sharing, the same table downloads as it may leave the service,
+    # and says so in its name.
+    page.goto(f"{url}/waiting-list?sharing=true")
+    _wait_for_page(page, PAGES["waiting-list"])
+    with page.expect_download(timeout=30_000) as download:
+        page.locator('[data-testid="stDownloadButton"]').first.get_by_role(
+            "button", name="Download CSV for sharing").click()
+    csv = tmp_path / download.value.suggested_filename
+    download.value.save_as(csv)
+    assert csv.name == "waiting-now-by-site-for-sharing.csv"
+    shared = pd.read_csv(csv, dtype=str)
+    for row in small.itertuples():
+        [waiting_shared] = shared.Waiting[(shared.Site == row.site_code)
+                                          & (shared.Priority == row.priority)]
+        assert waiting_shared == "*", (row.site_code, row.priority, waiting_shared)
+    numbers = shared.Waiting[~shared.Waiting.isin(["*", disclosure.COMPLEMENT])]
+    assert len(numbers) > 0 and all(int(n.replace(",", "")) % 5 == 0 for n in numbers)
 
 
 @pytest.mark.browser

@@ -492,6 +492,48 @@ def test_the_pages_show_a_published_audience_only_what_the_nhs_policy_allows(
     assert checked > 50 and marks > 0 and records > 0
 
 
+def _page_tables(at: AppTest) -> list[pd.DataFrame]:
+    return [df.value.reset_index(drop=True) for df in at.dataframe]
+
+
+def test_staff_switched_to_figures_for_sharing_see_what_a_published_audience_sees(
+        pipeline_run, monkeypatch, tmp_path):
+    """An export marked for sharing is published whoever makes it: a member of staff who
+    switches to figures for sharing gets, on every page, the tables a board member gets (no
+    referral list), downloads named for sharing, and their exact figures back when they
+    switch off. (The browser suite checks the file's name.)"""
+    settings, _ = pipeline_run
+    board = _open_published(settings, monkeypatch, tmp_path)
+    assert not [t for t in board.toggle if t.key == "sharing"], "a board member always shares"
+    published = {}
+    for page in PAGES:
+        board.switch_page(page).run()
+        published[page] = _page_tables(board)
+    monkeypatch.setenv("CAREPATH_USERS_FILE", str(write_users_file(tmp_path / "staff.json")))
+    staff = _open(settings, monkeypatch)
+    exact = _page_tables(staff)
+    staff.toggle(key="sharing").set_value(True).run()
+    linked = _open(settings, monkeypatch, sharing="true")
+    assert linked.toggle(key="sharing").value, "a link opens a page prepared for sharing"
+    marks = 0
+    for page in PAGES:
+        staff.switch_page(page).run()
+        assert not staff.exception, page
+        tables = _page_tables(staff)
+        assert len(tables) == len(published[page]), page
+        for mine, theirs in zip(tables, published[page], strict=True):
+            pd.testing.assert_frame_equal(mine, theirs, obj=page)
+            marks += int(mine.isin(["*", COMPLEMENT]).sum().sum())
+        labels = [b.proto.label for b in staff.get("download_button")]
+        assert "Download CSV" not in labels, page
+        assert labels.count("Download CSV for sharing") == len(tables), page
+    assert marks > 0, "the policy should have withheld something on the demo"
+    staff.switch_page(PAGES[0]).run()
+    staff.toggle(key="sharing").set_value(False).run()
+    for mine, before in zip(_page_tables(staff), exact, strict=True):
+        pd.testing.assert_frame_equal(mine, before)
+
+
 def test_failed_sign_ins_are_rate_limited(pipeline_run, monkeypatch, tmp_path):
     settings, _ = pipeline_run
     monkeypatch.setenv("CAREPATH_DATA_DIR", str(settings.data_dir))
