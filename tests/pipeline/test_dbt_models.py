@@ -19,8 +19,10 @@ from carepath.settings import load_settings
 from carepath.transform.dbt_build import run_dbt
 
 DBT_PROJECT = ROOT / "dbt_project"
-# Every model under models/marts/ is a mart: published, documented, declared for disclosure.
-MARTS = tuple(sorted(path.stem for path in (DBT_PROJECT / "models" / "marts").rglob("*.sql")))
+# Every model under models/marts/ is a mart: published, documented, declared for disclosure;
+# except the QI marts' steps (models/marts/qi/steps/, schema qi_steps), which are not published.
+MARTS = tuple(sorted(path.stem for path in (DBT_PROJECT / "models" / "marts").rglob("*.sql")
+                     if "steps" not in path.parts))
 
 
 

@@ -8,19 +8,19 @@
 -- must show), a proportion or median with no events has no value (a gap: no point, and no
 -- moving range across it).
 with access as (
-    select * from {{ ref('int_access_indicators_aggregated_to_months') }}
+    select * from {{ ref('qi_access_indicators_aggregated_to_months') }}
 ),
 
 adherence as (
-    select * from {{ ref('int_adherence_indicators_aggregated_to_months') }}
+    select * from {{ ref('qi_adherence_indicators_aggregated_to_months') }}
 ),
 
 outcomes as (
-    select * from {{ ref('int_outcome_indicators_aggregated_to_months') }}
+    select * from {{ ref('qi_outcome_indicators_aggregated_to_months') }}
 ),
 
 waiting_list as (
-    select * from {{ ref('int_waiting_list_indicators_aggregated_to_months') }}
+    select * from {{ ref('qi_waiting_list_indicators_aggregated_to_months') }}
 ),
 
 indicators as (
