@@ -14,6 +14,7 @@ PAGES = [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]
 PATH = re.compile(r"`([A-Za-z0-9_./-]+)`")
 # Written by `carepath generate` into the landing folder, not kept in the repository.
 GENERATED = {"ground_truth.json"}
+WRITTEN = re.compile(r"`([A-Za-z0-9_./-]+)`:\n\n *```")
 EXTENSIONS = (".py", ".yml", ".yaml", ".sql", ".json", ".md", ".csv", ".toml", ".cfg")
 
 
@@ -44,13 +45,17 @@ def _tracked() -> set[str]:
 def test_every_repository_path_the_docs_name_exists():
     """A path in backquotes (with a folder or a source file's extension) names a file or
     folder of the repository, whole or as its tail (`transform/dbt_build.py`); paths under the
-    generated data folder and placeholders (`mappings/<SITE>.yml`) are not checked."""
+    generated data folder and placeholders (`mappings/<SITE>.yml`) are not checked, nor a
+    file a page writes as its worked example (its path, a colon, then the file's text)."""
     tracked = _tracked()
     named = 0
     for page in PAGES:
-        for path in PATH.findall(page.read_text()):
+        text = page.read_text()
+        written = set(WRITTEN.findall(text))
+        for path in PATH.findall(text):
             path = path.removeprefix("./").rstrip("/")
             if (path.startswith(("data", "/", ".venv", ".tools")) or path in GENERATED
+                    or path in written
                     or path[:1].isupper()  # a time zone (Europe/London), not a path
                     or ("/" not in path and not path.endswith(EXTENSIONS))):
                 continue
