@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 
+import yaml
 from support.paths import BIN, ROOT
 
 DOCS = ROOT / "docs"
@@ -76,3 +78,23 @@ def test_every_command_is_in_the_command_line_reference():
     assert len(commands) >= 8
     for command in commands:
         assert f"`carepath {command}" in reference, command
+
+
+def test_the_figure_table_is_rendered_from_the_exposures_and_names_what_each_page_reads():
+    """docs/reference/marts.md's table of figures is the exposures' own list: every figure of
+    every page is in it, and a figure names only marts its page's exposure depends on."""
+    sys.path.insert(0, str(ROOT))
+    from mkdocs_hooks.exposure_figures import MARKER, figures_table
+
+    assert MARKER in (DOCS / "reference" / "marts.md").read_text()
+    table = figures_table(ROOT)
+    exposures = yaml.safe_load((ROOT / "dbt_project" / "models" / "exposures.yml").read_text())
+    figures = 0
+    for exposure in exposures["exposures"]:
+        reads = {re.sub(r"ref\('(\w+)'\)", r"\1", ref) for ref in exposure["depends_on"]}
+        page = exposure["label"].removeprefix("Dashboard: ")
+        for figure in exposure["config"]["meta"]["figures"]:
+            assert set(figure["marts"]) <= reads, (page, figure["figure"])
+            assert f"| {page} | {figure['figure']} |" in table
+            figures += 1
+    assert figures == table.count("\n") - 1 and figures >= len(exposures["exposures"])
