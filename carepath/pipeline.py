@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from carepath.ingest.load_record import record_load
 from carepath.ingest.loader import LoadProgress, LoadReport, load_new_files
 from carepath.publish.publication import (
     current_publication,
@@ -38,7 +39,9 @@ class PipelineFailed(RuntimeError):
 
 def load_step(settings: Settings, create_key: bool = False, wait: bool = True) -> dict:
     with run_lock(settings.lock_path, wait=wait):
-        return load_new_files(settings, create_key=create_key).as_dict()
+        report = load_new_files(settings, create_key=create_key)
+        record_load(settings, report)
+        return report.as_dict()
 
 
 def staleness(settings: Settings) -> list[str]:
@@ -160,6 +163,7 @@ def run_pipeline(settings: Settings, force_build: bool = False, wait: bool = Fal
         if progress is not None:
             progress.step("load")
         summary = RunSummary(load=load_new_files(settings, create_key=True, progress=progress))
+        record_load(settings, summary.load)
         summary.nothing_loaded = rows_in_warehouse(settings) == 0
         if not needs_build(settings, force_build):
             return summary

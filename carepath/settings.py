@@ -70,6 +70,11 @@ class Settings:
         return self.data_dir / "last_build.json"
 
     @property
+    def last_load_path(self) -> Path:
+        """What the latest load did with each file (read by `carepath status`)."""
+        return self.data_dir / "last_load.json"
+
+    @property
     def patience(self) -> Patience:
         """How long a landed file may still be arriving: modified in the last
         $CAREPATH_SETTLE_SECONDS (5), or without a final line break for up to

@@ -9,11 +9,22 @@ from __future__ import annotations
 
 import duckdb
 
+from carepath.ingest.load_record import file_lines, last_load
 from carepath.publish.publication import published_copy_damaged
 from carepath.publish.published_copy import published_copy
 from carepath.settings import Settings
 from carepath.store import store_errors
 from carepath.transform.build_record import last_build
+
+
+def _last_load(settings: Settings) -> list[str]:
+    load = last_load(settings)
+    if load is None:
+        return []
+    files = load["files"]
+    return [f"  last load: finished at {load['finished_at']}, {len(files)} new files judged, "
+            f"{load['already_loaded']} already in the ledger, {len(load['waiting'])} still "
+            "arriving", *(f"    {line}" for line in file_lines(load))]
 
 
 def _last_build(settings: Settings) -> list[str]:
@@ -41,17 +52,19 @@ def _staleness(settings: Settings) -> list[str]:
 def published_status(settings: Settings) -> tuple[str, bool]:
     published = published_copy(settings)
     if not published.exists():
-        return "\n".join([f"nothing published yet at {published}", *_last_build(settings)]), False
+        return "\n".join([f"nothing published yet at {published}", *_last_load(settings),
+                          *_last_build(settings)]), False
     if published_copy_damaged(settings):
         return "\n".join([f"the published copy at {published} is DAMAGED: its checksum differs "
                           "from the one recorded at publication; the next run publishes a "
-                          "fresh one", *_last_build(settings)]), False
+                          "fresh one", *_last_load(settings), *_last_build(settings)]), False
     try:
         return _described(settings, published)
     except store_errors() as exc:
         return "\n".join([f"the published copy at {published} cannot be read "
                           f"({type(exc).__name__}: {str(exc).splitlines()[0]}); the next run "
-                          "publishes a fresh one", *_last_build(settings)]), False
+                          "publishes a fresh one", *_last_load(settings),
+                          *_last_build(settings)]), False
 
 
 def _described(settings: Settings, published) -> tuple[str, bool]:
@@ -74,7 +87,7 @@ def _described(settings: Settings, published) -> tuple[str, bool]:
              f"(duplicates, ignored), {files[3]} rows loaded, {files[4]} quarantined",
              *(["  nothing loaded yet: no file has reached the warehouse, so the marts are "
                 "empty"] if files[3] == 0 else []),
-             *_staleness(settings), *_last_build(settings),
+             *_staleness(settings), *_last_load(settings), *_last_build(settings),
              *(f"  marts.{name}: {n} rows" for name, n in counts.items())]
     # An empty mart can be right (no follow-up window has closed in a short data set); what
     # must hold is that a publication exists and carries the marts.

@@ -46,6 +46,15 @@ def test_generate_run_status_and_an_idempotent_rerun(tmp_path):
     # The generator's answer key lies in the landing folder: recorded as ignored, not loaded.
     assert "files: 13 new (1 ignored, 12 loaded)" in first.stdout
 
+    # The last load, file by file, in the status (`make pipeline` prints it after the DAG).
+    after_first = _carepath("status", "--data-dir", str(data))
+    assert "last load: finished at" in after_first.stdout
+    assert "ignored   ground_truth.json: not a delivery" in after_first.stdout
+    for f in summary["load"]["files"]:
+        if f["status"] == "loaded":
+            assert (f"loaded    {f['source_file']} {f['rows_loaded']} rows loaded, "
+                    f"{f['rows_quarantined']} quarantined") in after_first.stdout
+
     second = _carepath("run", "--data-dir", str(data))
     assert second.returncode == 0
     assert "files: 0 new (none), 13 already in the ledger" in second.stdout

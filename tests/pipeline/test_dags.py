@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -111,6 +112,15 @@ def test_airflow_runs_the_pipeline_end_to_end(airflow_env, demo_landing, tmp_pat
         con.close()
     assert files == len(list((data / "landing").rglob("*.csv")))
     published_at = (data / "published.duckdb").stat().st_mtime
+    # What `make pipeline` prints after the DAG: the last load, file by file.
+    status = subprocess.run([str(BIN / "carepath"), "status"], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert status.returncode == 0, status.stderr
+    for csv in (data / "landing").rglob("*.csv"):
+        name = csv.relative_to(data / "landing").as_posix()
+        assert re.search(rf"^    loaded +{re.escape(name)} \d+ rows loaded", status.stdout,
+                         re.M), (name, status.stdout[:2000])
+    assert not any(raw in status.stdout for raw in ("PAT-AIRFLOW-1", "943 476 5919"))
 
     again = _dags_test(env)  # nothing new: build and publish are skipped
     assert again.returncode == 0, again.stdout[-4000:] + again.stderr[-4000:]
