@@ -55,21 +55,38 @@ def _group_keys(frame: pd.DataFrame, total: RowTotal) -> list[str]:
     return [c for c in total.by if c in frame]
 
 
-def _key(frame: pd.DataFrame, index, keys: list[str]) -> tuple:
+def _key(values) -> tuple:
     """A row's group key, a missing value matching a missing value (NaN never equals NaN)."""
-    return tuple(None if is_missing(v) else v for v in frame.loc[index, keys])
+    return tuple(None if is_missing(v) else v for v in values)
 
 
-def _row_groups(frame: pd.DataFrame, total: RowTotal) -> list[pd.Index]:
+def _row_groups(frame: pd.DataFrame, total: RowTotal, is_total: pd.Series) -> list[list]:
     """The rows that add up to a total row: the non-total rows agreeing on the row total's
     `by` columns."""
     keys = _group_keys(frame, total)
-    members = frame[[not total.is_total(row) for _, row in frame.iterrows()]]
+    members = frame[~is_total]
     if members.empty:
         return []
     if not keys:
-        return [members.index]
-    return [part.index for _, part in members.groupby(keys, dropna=False)]
+        return [list(members.index)]
+    return groups_of(members, keys)
+
+
+def groups_of(frame: pd.DataFrame, keys: list[str]) -> list[list]:
+    """The row labels of each group of `frame` by `keys` (a missing key a group of its own), in
+    the order pandas iterates the groups, each in row order: what iterating a groupby gives,
+    without building a frame per group."""
+    codes = frame.groupby(keys, dropna=False).ngroup()
+    buckets: list[list] = [[] for _ in range(int(codes.max()) + 1)] if len(codes) else []
+    for label, code in zip(frame.index, codes.tolist(), strict=True):
+        buckets[code].append(label)
+    return buckets
+
+
+def _total_rows(frame: pd.DataFrame, total: RowTotal) -> pd.Series:
+    """Whether each row is one of the row total's total rows."""
+    return pd.Series([total.is_total(row) for row in frame.to_dict("records")],
+                     index=frame.index, dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -92,21 +109,28 @@ def _complements(frame: pd.DataFrame, mart: MartDisclosure, hidden: dict[str, pd
     other cell is hidden as a complement, or else the total (even a small total: "withheld"
     then stands for it). Repeated until nothing changes (a total hidden in one group may be a
     part of another)."""
-    added = {c: pd.Series(False, index=frame.index) for c in hidden}
+    # Plain dicts, cell by cell: this loop reads every cell many times, and pandas' scalar
+    # access costs microseconds a read (seconds over a network's marts).
+    data = {c: dict(zip(frame.index, frame[c].tolist(), strict=True)) for c in hidden}
+    small = {c: dict(zip(frame.index, hidden[c].tolist(), strict=True)) for c in hidden}
+    added = {c: dict.fromkeys(frame.index, False) for c in hidden}
     for index, column in forced:  # hidden because another mart's total needs them hidden
         if column in added:
             added[column][index] = True
     n = policy.redact_below
 
+    def raw(cell) -> object:
+        return data[cell[1]][cell[0]]
+
     def value(cell) -> float:
-        raw = frame.at[cell[0], cell[1]]
-        return 0.0 if is_missing(raw) else float(raw)
+        raw_value = raw(cell)
+        return 0.0 if is_missing(raw_value) else float(raw_value)
 
     def is_complement(cell) -> bool:
-        return not isinstance(cell, Elsewhere) and bool(added[cell[1]][cell[0]])
+        return not isinstance(cell, Elsewhere) and added[cell[1]][cell[0]]
 
     def is_small(cell) -> bool:
-        return bool(hidden[cell[1]][cell[0]]) and not is_complement(cell)
+        return bool(small[cell[1]][cell[0]]) and not is_complement(cell)
 
     def bounds(cell) -> tuple[float, float]:
         if isinstance(cell, Elsewhere):
@@ -137,7 +161,7 @@ def _complements(frame: pd.DataFrame, mart: MartDisclosure, hidden: dict[str, pd
         changed = False
         while not safe(parts, total, remainder):
             spare = sorted((c for c in parts if not is_small(c) and not is_complement(c)
-                            and not is_missing(frame.at[c[0], c[1]])), key=value)
+                            and not is_missing(raw(c))), key=value)
             if spare:
                 cell = spare[0]
             elif isinstance(total, Elsewhere):
@@ -156,6 +180,24 @@ def _complements(frame: pd.DataFrame, mart: MartDisclosure, hidden: dict[str, pd
             changed = True
         return changed
 
+    # The groups of each row total, which no round changes.
+    row_totals = []
+    for total in mart.row_totals:
+        if not all(c in frame for c in total.marks() - set(total.over)):
+            continue  # the view does not show which rows are totals: none is
+        if total.within is not None:
+            continue  # a window the other mart sets: its groups come as `external`
+        is_total = _total_rows(frame, total)
+        groups = _row_groups(frame, total, is_total)
+        if total.elsewhere is not None:
+            row_totals.append((None, groups))
+            continue
+        keys = _group_keys(frame, total)
+        rows = frame[keys].itertuples(index=False, name=None) if keys else ((),) * len(frame)
+        key_of = dict(zip(frame.index, (_key(r) for r in rows), strict=True))
+        totals = {key_of[i]: i for i in frame.index[is_total]}
+        row_totals.append((totals, [(g, totals.get(key_of[g[0]])) for g in groups]))
+
     for _ in range(50):
         changed = False
         for relation in mart.relations:
@@ -164,14 +206,9 @@ def _complements(frame: pd.DataFrame, mart: MartDisclosure, hidden: dict[str, pd
             for i in frame.index:
                 changed |= settle([(i, c) for c in relation.parts], (i, relation.total),
                                   relation.remainder)
-        for total in mart.row_totals:
-            if not all(c in frame for c in total.marks() - set(total.over)):
-                continue  # the view does not show which rows are totals: none is
-            keys = _group_keys(frame, total)
-            if total.within is not None:
-                continue  # a window the other mart sets: its groups come as `external`
-            if total.elsewhere is not None:
-                for group in _row_groups(frame, total):
+        for totals, groups in row_totals:
+            if totals is None:  # the total is shown in another mart
+                for group in groups:
                     for column in hidden:
                         added_up = sum(value((i, column)) for i in group)
                         if policy.is_withheld(added_up):
@@ -179,21 +216,31 @@ def _complements(frame: pd.DataFrame, mart: MartDisclosure, hidden: dict[str, pd
                         changed |= settle([(i, column) for i in group], Elsewhere(added_up),
                                           False)
                 continue
-            totals = {_key(frame, i, keys): i for i in frame.index
-                      if total.is_total(frame.loc[i])}
-            for group in _row_groups(frame, total):
-                key = _key(frame, group[0], keys)
-                if key not in totals:
+            for group, total_row in groups:
+                if total_row is None:
                     continue
                 for column in hidden:
-                    changed |= settle([(i, column) for i in group], (totals[key], column),
+                    changed |= settle([(i, column) for i in group], (total_row, column),
                                       False)
         for rows, column, shown_there in external:
             if column in hidden and not policy.is_withheld(shown_there):
                 changed |= settle([(i, column) for i in rows], Elsewhere(shown_there), False)
         if not changed:
             break
-    return added
+    return {c: pd.Series([added[c][i] for i in frame.index], index=frame.index, dtype=bool)
+            for c in added}
+
+
+def _as_before(values: pd.Series, before: pd.Series) -> pd.Series:
+    """Shown numbers in their column's own type where they fit it (a rounded count stays an
+    integer column)."""
+    try:
+        cast = values.astype(before.dtype)
+    except (TypeError, ValueError):
+        return values
+    kept = all((is_missing(a) and is_missing(b)) or (not is_missing(a) and a == b)
+               for a, b in zip(cast, values, strict=True))
+    return cast if kept else values
 
 
 def disclose(frame: pd.DataFrame, mart: MartDisclosure, policy: Policy,
@@ -211,16 +258,22 @@ def disclose(frame: pd.DataFrame, mart: MartDisclosure, policy: Policy,
         raise NotForPublication(f"{mart.mart} lists referrals or files: it is shown to "
                                 "signed-in staff, never published")
     label = policy.withheld_label
-    # Only a column that holds a mark becomes text; the others keep their types (a flag stays
-    # boolean, a rounded count a number).
-    shown = frame.copy()
+    # The cells as plain dicts (pandas' scalar access costs microseconds a cell, seconds over
+    # a network's marts): `cells` the true values, `out` what is shown, written back at the end.
+    cells = {c: dict(zip(frame.index, frame[c].tolist(), strict=True)) for c in frame.columns}
+    out = {c: dict(values) for c, values in cells.items()}
+    marked: set[str] = set()
+    written: set[str] = set()
     record: list[tuple[str, object, str]] = []
 
     def withhold(column: str, index, reason: str, mark: str = label) -> None:
-        if shown[column].dtype != object:
-            shown[column] = shown[column].astype(object)
-        shown.at[index, column] = mark
+        out[column][index] = mark
+        marked.add(column)
         record.append((column, index, reason))
+
+    def show(column: str, index, value: object) -> None:
+        out[column][index] = value
+        written.add(column)
 
     for column in frame.columns:
         if column not in mart.columns:
@@ -232,44 +285,46 @@ def disclose(frame: pd.DataFrame, mart: MartDisclosure, policy: Policy,
     small = {c: frame[c].map(lambda v: not is_missing(v) and policy.is_withheld(float(v)))
              .astype(bool) for c in counts}
     complement = _complements(frame, mart, small, policy, forced, external)
+    is_small = {c: small[c].to_dict() for c in counts}
+    is_complement = {c: complement[c].to_dict() for c in counts}
 
     def count_cell(column: str, index) -> None:
-        value = frame.at[index, column]
+        value = cells[column][index]
         if is_missing(value):
             return
-        if complement[column][index]:
+        if is_complement[column][index]:
             withhold(column, index, "hidden so that a withheld count cannot be worked out "
                                     "from its total", COMPLEMENT)
-        elif small[column][index]:
+        elif is_small[column][index]:
             withhold(column, index, f"a count from 1 to {policy.redact_below - 1}")
         else:
-            shown.at[index, column] = policy.shown_count(float(value))
+            show(column, index, policy.shown_count(float(value)))
 
     def proportion_cell(column: str, index, numerator: str, denominator: str) -> None:
-        if is_missing(frame.at[index, column]):
+        if is_missing(cells[column][index]):
             return
         if numerator not in frame or denominator not in frame:
             # A share without its counts beside it could give a small numerator away.
             withhold(column, index, "its numerator and denominator are not in this view")
             return
-        parts = [shown.at[index, numerator], shown.at[index, denominator]]
+        parts = [out[numerator][index], out[denominator][index]]
         if any(isinstance(p, str) for p in parts):
             withhold(column, index, "its numerator or denominator is withheld")
         elif policy.rounds:
-            shown.at[index, column] = (parts[0] / parts[1]) if parts[1] else float("nan")
+            show(column, index, (parts[0] / parts[1]) if parts[1] else float("nan"))
 
     def statistic_cell(column: str, index, over: tuple[str, ...]) -> None:
-        if is_missing(frame.at[index, column]) and not any(
-                c in frame and not is_missing(frame.at[index, c])
-                and 0 < float(frame.at[index, c]) < policy.min_for_statistics for c in over):
+        if is_missing(cells[column][index]) and not any(
+                c in frame and not is_missing(cells[c][index])
+                and 0 < float(cells[c][index]) < policy.min_for_statistics for c in over):
             # A gap stays a gap; but a missing figure over a few people can say something
             # (no outlier judgement is "within the limits"), so it is withheld like a value.
             return
         if any(c not in frame for c in over):
             withhold(column, index, "the count it is over is not in this view")
             return
-        if any(is_missing(frame.at[index, c]) or not policy.statistic_shown(
-                float(frame.at[index, c])) for c in over):
+        if any(is_missing(cells[c][index]) or not policy.statistic_shown(
+                float(cells[c][index])) for c in over):
             withhold(column, index, f"computed over fewer than {policy.min_for_statistics}")
 
     for column in counts:
@@ -281,21 +336,30 @@ def disclose(frame: pd.DataFrame, mart: MartDisclosure, policy: Policy,
                 proportion_cell(column, index, role.numerator, role.denominator)
             elif role.kind == "statistic":
                 statistic_cell(column, index, role.statistic_over(
-                    frame.at[index, role.unit] if role.unit in frame else None))
+                    cells[role.unit][index] if role.unit in frame else None))
             elif role.kind == "identifier":
                 withhold(column, index, "identifies one person's record")
             elif role.kind == "indicator":
-                unit = frame.at[index, role.unit]
+                unit = cells[role.unit][index]
                 if unit == "count":
-                    value = frame.at[index, column]
+                    value = cells[column][index]
                     if not is_missing(value) and policy.is_withheld(float(value)):
                         withhold(column, index, f"a count from 1 to {policy.redact_below - 1}")
                     elif not is_missing(value):
-                        shown.at[index, column] = policy.shown_count(float(value))
+                        show(column, index, policy.shown_count(float(value)))
                 elif unit == "proportion":
                     proportion_cell(column, index, role.numerator, role.denominator)
                 else:
                     statistic_cell(column, index, (role.denominator,))
+    # Only a column that holds a mark becomes text; the others keep their types (a flag stays
+    # boolean, a rounded count a number).
+    shown = frame.copy()
+    for column in marked | written:
+        values = [out[column][i] for i in frame.index]
+        if column in marked:
+            shown[column] = pd.Series(values, index=frame.index, dtype=object)
+        else:
+            shown[column] = _as_before(pd.Series(values, index=frame.index), frame[column])
     withheld = pd.DataFrame(record, columns=["column", "row", "reason"])
     return Disclosed(shown, withheld, policy.describe())
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from carepath.publish import reader
-from carepath.publish.disclosure import Disclosed, disclose, is_missing
+from carepath.publish.disclosure import Disclosed, disclose, groups_of, is_missing
 from carepath.publish.disclosure_declarations import MartDisclosure, Role
 from carepath.publish.disclosure_policies import Policy
 from carepath.publish.published_copy import Published
@@ -146,12 +146,13 @@ def linked_groups(name: str, frames: Mapping[str, pd.DataFrame],
         for index, values in zip(other.index, other[[theirs_named.get(c, c) for c in matched]]
                                  .itertuples(index=False, name=None), strict=True):
             rows.setdefault(_row_key(values), []).append(index)
-        groups = frame.groupby(keys, dropna=False) if keys else [((), frame)]
-        for _, group in groups:
-            found = rows.get(_row_key(group.iloc[0][matched]), [])
+        first = dict(zip(frame.index, frame[matched].itertuples(index=False, name=None),
+                         strict=True))
+        for group in (groups_of(frame, keys) if keys else [frame.index]):
+            found = rows.get(_row_key(first[group[0]]), [])
             if len(found) == 1:  # else not shown there, or not one figure: not this mart's
                 for mine, theirs in linked.items():
-                    yield group.index, total.elsewhere, found[0], mine, theirs, False
+                    yield group, total.elsewhere, found[0], mine, theirs, False
 
 
 def _window_groups(frame: pd.DataFrame, keys: list[str], other: pd.DataFrame,
