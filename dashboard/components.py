@@ -300,6 +300,9 @@ def table(frame: pd.DataFrame, name: str, column_config: dict | None = None,
     if sharing:
         st.caption(disclosure_policy().describe())  # what the marks mean
     shown = frame.rename(columns={c: _header(c, column_config.get(c)) for c in frame.columns})
+    repeated = sorted({h for h in shown.columns if list(shown.columns).count(h) > 1})
+    if repeated:  # two columns under one header read as one figure, on screen and in the CSV
+        raise ValueError(f"table {name!r} shows more than one column headed {repeated}")
     # A file for sharing says so in its name, whoever downloads it; a staff file is exact.
     file_name = f"{name}-for-sharing" if sharing else name
     st.download_button("Download CSV for sharing" if sharing else "Download CSV",

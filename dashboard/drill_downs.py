@@ -13,8 +13,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 from components import read, table
-from filters import readable
 
+from carepath.charts.labels import readable
 from carepath.publish import reader
 from carepath.publish.published_copy import Published
 
@@ -108,7 +108,7 @@ def adherence_rows(published: Published, selection: reader.Selection, what: str,
                                                              format="YYYY-MM-DD"),
               "planned_sessions": "Planned sessions", "sessions_expected": "Expected",
               "sessions_attended": "Attended", "sessions_did_not_attend": "Did not attend",
-              "prop_sessions_attended": st.column_config.NumberColumn("Attended",
+              "prop_sessions_attended": st.column_config.NumberColumn("Share attended",
                                                                       format="percent"),
               "dose_intensity": st.column_config.NumberColumn("Dose intensity",
                                                               format="percent"),

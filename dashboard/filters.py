@@ -16,6 +16,7 @@ import streamlit as st
 from components import read
 
 from carepath.access.users import User
+from carepath.charts.labels import readable
 from carepath.publish import reader
 from carepath.publish.published_copy import Published
 
@@ -25,11 +26,6 @@ CHOICES = (  # query parameter, label, dimension of reader.filter_options
     ("reason", "Referral reason", "reason"),
     ("service", "Target service", "service"),
 )
-
-
-def readable(code: str) -> str:
-    """A code as words: `medical_oncology` reads "Medical oncology"."""
-    return code.replace("_", " ").capitalize() if isinstance(code, str) and code else code
 
 
 def _month(text: str | None) -> date | None:

@@ -9,9 +9,10 @@ import pandas as pd
 import streamlit as st
 from components import drawable, read, table, withheld_note
 from drill_downs import MONTH_DRILLS, narrowed
-from funnel_charts import JUDGEMENT_WORDS, funnel_chart
 from sign_in import current_user
-from spc_charts import (
+
+from carepath.charts.funnel import JUDGEMENT_WORDS, funnel_chart
+from carepath.charts.spc import (
     ASSURANCE_ICONS,
     MONTH_SELECTION,
     VARIATION_ICONS,
@@ -20,7 +21,6 @@ from spc_charts import (
     spc_chart,
     variation_icon,
 )
-
 from carepath.publish import reader
 from carepath.publish.disclosure import indicator_counts
 from carepath.publish.published_copy import Published

@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 
 import pandas as pd
 from indicator_charts import NETWORK, icons_html, indicator_key
-from spc_charts import ASSURANCE_ICONS, VARIATION_ICONS
 
+from carepath.charts.spc import ASSURANCE_ICONS, VARIATION_ICONS
 from carepath.publish.disclosure import indicator_counts
 
 # The page that charts each pathway area's indicators (its url_path in app.py), and the area

@@ -5,9 +5,10 @@ from __future__ import annotations
 import streamlit as st
 from components import published_or_stop, read, table
 from drill_downs import adherence_rows, narrowed
-from filters import current, readable
+from filters import current
 from indicator_charts import indicator_charts
 
+from carepath.charts.labels import readable
 from carepath.publish import reader
 
 st.title("Adherence: attending and finishing the programme")
@@ -26,10 +27,10 @@ table(performance[["site_code", "sessions_expected", "sessions_attended",
           "site_code": "Site", "sessions_expected": "Sessions expected",
           "sessions_attended": "Attended", "sessions_did_not_attend": "Did not attend",
           "sessions_cancelled_by_patient": "Cancelled by patient",
-          "prop_sessions_attended": st.column_config.NumberColumn("Attended",
+          "prop_sessions_attended": st.column_config.NumberColumn("Share attended",
                                                                   format="percent"),
-          "prop_sessions_did_not_attend": st.column_config.NumberColumn("Did not attend",
-                                                                        format="percent")},
+          "prop_sessions_did_not_attend": st.column_config.NumberColumn(
+              "Share not attended", format="percent")},
       drill=lambda row: adherence_rows(
           published, narrowed(selection, site=None if row.site_code == "Network"
                               else row.site_code),

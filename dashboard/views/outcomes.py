@@ -28,9 +28,9 @@ else:
         "patients_eligible": "Patients eligible",
         "patients_died_before_followup": "Died before follow-up",
         "patients_with_pair": "With a pair", "patients_baseline_only": "Baseline only",
-        "prop_eligible_with_pair": st.column_config.NumberColumn("With a pair",
+        "prop_eligible_with_pair": st.column_config.NumberColumn("Share with a pair",
                                                                  format="percent"),
-        "prop_eligible_baseline_only": st.column_config.NumberColumn("Baseline only",
+        "prop_eligible_baseline_only": st.column_config.NumberColumn("Share baseline only",
                                                                      format="percent")},
         drill=lambda row: registry_rows(
             published, narrowed(selection, site=row.site_code, month=row.month_seen),

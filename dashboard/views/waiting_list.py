@@ -14,10 +14,15 @@ from components import (
     withheld_note,
 )
 from drill_downs import narrowed, waiting_rows, waiting_table
-from filters import current, readable
+from filters import current
 from indicator_charts import indicator_charts
-from waiting_charts import DEMAND_AND_CAPACITY, demand_and_capacity_chart, wait_band_chart
 
+from carepath.charts.labels import readable
+from carepath.charts.waiting import (
+    DEMAND_AND_CAPACITY,
+    demand_and_capacity_chart,
+    wait_band_chart,
+)
 from carepath.publish import reader
 
 st.title("Waiting list: who is waiting, and for how long")

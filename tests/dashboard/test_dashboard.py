@@ -19,7 +19,6 @@ import pyarrow as pa
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
-from support.dashboard_modules import load
 from support.paths import ROOT
 from support.recompute_marts import recompute_from_warehouse
 from support.sign_in import (
@@ -34,12 +33,12 @@ from support.sign_in import (
 from carepath.access import server_state
 from carepath.access.throttle import LoginThrottle
 from carepath.access.users import add_user
+from carepath.charts import spc as spc_chart
 from carepath.publish import reader
 from carepath.publish.disclosure import COMPLEMENT
 from carepath.publish.disclosure_declarations import load_declarations
 
 APP = str(ROOT / "dashboard" / "app.py")
-SPC_CHARTS = load("spc_charts")
 PAGES = ["views/overview.py", "views/bottlenecks.py", "views/referral_pathway.py",
          "views/waiting_list.py", "views/adherence.py", "views/outcomes.py",
          "views/data_quality.py"]
@@ -195,7 +194,7 @@ def test_bottlenecks_are_the_finders_ranked_findings_each_with_its_chart(app):
         assert caption.startswith(f"{site}, {findings.indicator_label[index]}")
         summary = reader.spc_summary(settings.published_path, site, indicator)
         icons = next(m.value for m in at.markdown if "<img" in m.value)
-        _, label = SPC_CHARTS.variation_icon(summary.variation_icon.iloc[0])
+        _, label = spc_chart.variation_icon(summary.variation_icon.iloc[0])
         assert f'alt="{label}"' in icons
 
 
@@ -337,7 +336,7 @@ def test_a_matrix_cell_links_to_its_chart(pipeline_run, monkeypatch):
     assert f'href="{link}"' in matrix
     summary = reader.spc_summary(settings.published_path, "BRA", "prop_seen_within_target")
     cell = matrix[matrix.index(f'href="{link}"'):].split("</td>")[0]
-    _, label = SPC_CHARTS.variation_icon(summary.variation_icon.iloc[0])
+    _, label = spc_chart.variation_icon(summary.variation_icon.iloc[0])
     assert f'alt="{label}"' in cell
     assert f"{100 * summary.latest_value.iloc[0]:.1f}%" in cell
 

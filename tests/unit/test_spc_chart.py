@@ -1,4 +1,4 @@
-"""How an SPC chart and the Making Data Count icons are drawn (dashboard/spc_charts.py)."""
+"""How an SPC chart and the Making Data Count icons are drawn (carepath/charts/spc.py)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ import xml.etree.ElementTree as ET
 import pandas as pd
 import pytest
 import yaml
-from support.dashboard_modules import load
 from support.paths import ROOT
 
-spc_charts = load("spc_charts")
+from carepath.charts import spc as spc_charts
 
 SUMMARY_YML = ROOT / "dbt_project" / "models" / "marts" / "qi" / "fct_spc_summary.yml"
 SVG = "{http://www.w3.org/2000/svg}"

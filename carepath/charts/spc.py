@@ -1,9 +1,11 @@
 """How an XmR chart of marts.fct_spc_points is drawn, and Making Data Count's icons.
 
-The chart shows what the mart holds and nothing more: the values joined by a line, each point
-coloured by its variation type; the centre line and the process limits as step lines, one step
-per point, so limits that change (a rebased phase) break where they change rather than sloping
-between phases; the target, if the indicator has one, as a dashed rule.
+The chart shows what the mart holds and nothing more: the values joined by a line that breaks
+at a month without a point (none in the mart, or withheld), each point coloured by its
+variation type; the centre line and the process limits as step lines, one step per point, so
+limits that change (a rebased phase) break where they change rather than sloping between
+phases, drawn within what the measure can be (carepath.charts.formats); the target, if the
+indicator has one, as a dashed rule. Months are laid out by carepath.charts.axes.
 
 The icons are drawn with SVG paths only (no text, no fonts to fall back on): a disc in Making
 Data Count's colour with a white glyph (H or L for a special cause high or low, a jagged line for
@@ -16,6 +18,9 @@ import base64
 
 import altair as alt
 import pandas as pd
+
+from carepath.charts.axes import month_tooltip, month_x, with_month_gaps
+from carepath.charts.formats import clamped, value_format
 
 # Making Data Count's palette: grey for common cause, blue for improvement, orange for
 # concern, purple where a change is neither (a neutral indicator); told apart by shape too.
@@ -31,7 +36,6 @@ RULE_WORDS = {
     "rule_two_of_three": "2 of 3 near a limit",
     "rule_shift": "in a run of 7 on one side of the mean",
 }
-VALUE_FORMAT = {"proportion": ".1%", "days": ".1f", "count": ",.0f"}
 # A point whose variation a published audience may not see (it is counted over too few).
 WITHHELD_VARIATION = ("Withheld (counted over too few)", "#D9D9D9", "cross")
 
@@ -49,6 +53,7 @@ def _variation_style(variation: object) -> tuple[str, str, str]:
 def _long_limits(points: pd.DataFrame) -> pd.DataFrame:
     lines = {"centre": "Mean", "lower_limit": "Lower process limit",
              "upper_limit": "Upper process limit"}
+    points = clamped(points, list(lines), points.indicator_unit.iloc[0])
     frame = points[["indicator_month", *lines]].melt(
         id_vars="indicator_month", var_name="line", value_name="limit")
     frame["line"] = frame["line"].map(lines)
@@ -62,11 +67,11 @@ def spc_chart(points: pd.DataFrame, selectable: bool = False) -> alt.LayerChart:
     """One chart's points (fct_spc_points, one site and indicator, in month order); with
     `selectable`, a click on a point selects its month (the selection MONTH_SELECTION)."""
     unit = points.indicator_unit.iloc[0]
-    value_format = VALUE_FORMAT.get(unit, ".2f")
+    number = value_format(unit)
     shown = points.assign(
         variation_label=points.variation.map(lambda v: _variation_style(v)[0]),
         why=points.apply(why_flagged, axis=1))
-    x = alt.X("indicator_month:T", title="Month")
+    x = month_x("indicator_month")
     y_axis = alt.Axis(format="%") if unit == "proportion" else alt.Axis()
     limits = alt.Chart(_long_limits(points)).mark_line(interpolate="step", strokeWidth=1.5).encode(
         x=x,
@@ -77,9 +82,11 @@ def spc_chart(points: pd.DataFrame, selectable: bool = False) -> alt.LayerChart:
                             range=[[1, 0], [4, 3], [4, 3]])),
         color=alt.value("#425563"),
         tooltip=[alt.Tooltip("line:N", title="Line"),
-                 alt.Tooltip("limit:Q", title="Value", format=value_format)],
+                 alt.Tooltip("limit:Q", title="Value", format=number)],
     )
-    line = alt.Chart(shown).mark_line(color="#A6A6A6").encode(x=x, y=alt.Y("value:Q"))
+    # A month without a point is a gap in the line, not a line drawn across it.
+    line = alt.Chart(with_month_gaps(points[["indicator_month", "value"]], "indicator_month")
+                     ).mark_line(color="#A6A6A6").encode(x=x, y=alt.Y("value:Q"))
     styles = list(VARIATION_STYLE.values()) + (
         [WITHHELD_VARIATION] if (shown.variation_label == WITHHELD_VARIATION[0]).any() else [])
     dots = alt.Chart(shown).mark_point(filled=True, size=70, opacity=1).encode(
@@ -91,8 +98,8 @@ def spc_chart(points: pd.DataFrame, selectable: bool = False) -> alt.LayerChart:
         shape=alt.Shape("variation_label:N", title="Variation",
                         scale=alt.Scale(domain=[s[0] for s in styles],
                                         range=[s[2] for s in styles])),
-        tooltip=[alt.Tooltip("indicator_month:T", title="Month", format="%b %Y"),
-                 alt.Tooltip("value:Q", title="Value", format=value_format),
+        tooltip=[month_tooltip("indicator_month"),
+                 alt.Tooltip("value:Q", title="Value", format=number),
                  alt.Tooltip("denominator:Q", title="Counted over (n)"),
                  alt.Tooltip("variation_label:N", title="Variation"),
                  alt.Tooltip("why:N", title="Flagged as")],
@@ -105,7 +112,7 @@ def spc_chart(points: pd.DataFrame, selectable: bool = False) -> alt.LayerChart:
     if pd.notna(target):
         layers.append(alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(
             color="#DA291C", strokeDash=[6, 3]).encode(
-            y="target:Q", tooltip=[alt.Tooltip("target:Q", title="Target", format=value_format)]))
+            y="target:Q", tooltip=[alt.Tooltip("target:Q", title="Target", format=number)]))
     return alt.layer(*layers)
 
 

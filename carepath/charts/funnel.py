@@ -5,7 +5,9 @@ judgement (within the limits, or better, worse or different beyond the overdispe
 99.8% limit). The centre line is the network's proportion; the adjusted 95% and 99.8% limits
 are drawn through the limits the mart computed at each site's denominator, so between two sites
 the line joins their limits rather than tracing the exact curve: the chart shows what the mart
-holds and computes nothing of its own.
+holds and computes nothing of its own. The x axis runs from 0 to just past the largest
+denominator, so a site's caseload reads against the others'; the legend draws each line as
+the line it is.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ LIMIT_LINES = {
     "adjusted_upper_998": "99.8% limits",
 }
 LINE_DASHES = {"Network proportion": [1, 0], "95% limits": [4, 3], "99.8% limits": [1, 2]}
+DOMAIN_MARGIN = 1.05
 
 
 def _long_limits(funnel: pd.DataFrame) -> pd.DataFrame:
@@ -42,7 +45,10 @@ def funnel_chart(funnel: pd.DataFrame) -> alt.LayerChart:
     """One indicator's funnel (fct_funnel rows, one per site)."""
     shown = funnel.assign(judgement=funnel.outlier_judgement.map(
         lambda j: JUDGEMENT_WORDS[None if pd.isna(j) else j]))
-    x = alt.X("denominator:Q", title="Counted over (n)")
+    # From 0 to just past the largest caseload: the points are not pushed to one edge.
+    x = alt.X("denominator:Q", title="Counted over (n)",
+              scale=alt.Scale(domain=[0, float(funnel.denominator.max()) * DOMAIN_MARGIN],
+                              nice=False))
     # One site (a site user's view) has its limits at one caseload: ticks, as no line joins them.
     limits = alt.Chart(_long_limits(funnel))
     lines = (limits.mark_line(color="#425563", strokeWidth=1.2) if len(funnel) > 1 else
@@ -53,7 +59,9 @@ def funnel_chart(funnel: pd.DataFrame) -> alt.LayerChart:
         detail="column:N",
         strokeDash=alt.StrokeDash(
             "line:N", title=None,
-            scale=alt.Scale(domain=list(LINE_DASHES), range=list(LINE_DASHES.values()))),
+            scale=alt.Scale(domain=list(LINE_DASHES), range=list(LINE_DASHES.values())),
+            # Lines in the legend as lines: a layered chart would otherwise draw them as dots.
+            legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=1.5, symbolSize=300)),
         tooltip=[alt.Tooltip("line:N", title="Line"),
                  alt.Tooltip("limit:Q", title="Value", format=".1%")],
     )

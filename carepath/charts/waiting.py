@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import altair as alt
 import pandas as pd
-from filters import readable
+
+from carepath.charts.axes import month_tooltip, month_x, with_month_gaps
+from carepath.charts.labels import readable
 
 PANEL_WIDTH = 760
 # fct_monthly_indicators' demand, activity and backlog, in legend order.
@@ -32,7 +34,8 @@ def wait_band_chart(bands: pd.DataFrame) -> alt.FacetChart | alt.Chart:
                                                                         ascending=False)
                   .wait_band.tolist())
     chart = alt.Chart(frame).mark_rect().encode(
-        x=alt.X("yearmonthdate(census_date):O", title="Census"),
+        x=alt.X("yearmonthdate(census_date):O", title="Census",
+                axis=alt.Axis(format="%d %b %Y", formatType="time", labelAngle=-40)),
         y=alt.Y("wait_band:N", title="Weeks waited", sort=band_order),
         color=alt.Color("pathways_waiting:Q", title="Pathways waiting",
                         scale=alt.Scale(scheme="viridis", reverse=True)),
@@ -50,11 +53,12 @@ def wait_band_chart(bands: pd.DataFrame) -> alt.FacetChart | alt.Chart:
 def demand_and_capacity_chart(flows: pd.DataFrame) -> alt.FacetChart | alt.Chart:
     """Demand, activity and the backlog per month on one chart (fct_monthly_indicators rows of
     DEMAND_AND_CAPACITY); one panel per site shown."""
-    frame = flows.assign(where=_where(flows))
+    frame = with_month_gaps(flows.assign(where=_where(flows)), "indicator_month",
+                            ["where", "indicator_id", "indicator_label"])
     labels = (frame.drop_duplicates("indicator_id").set_index("indicator_id")
               .indicator_label.reindex(list(DEMAND_AND_CAPACITY)).dropna())
     chart = alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=60, filled=True)).encode(
-        x=alt.X("indicator_month:T", title="Month", axis=alt.Axis(format="%b %Y")),
+        x=month_x("indicator_month"),
         y=alt.Y("value:Q", title="Referrals or pathways"),
         color=alt.Color("indicator_label:N", title=None, sort=list(labels),
                         scale=alt.Scale(domain=list(labels), range=[
@@ -65,7 +69,7 @@ def demand_and_capacity_chart(flows: pd.DataFrame) -> alt.FacetChart | alt.Chart
                             FLOW_STYLE[i][1] for i in labels.index])),
         tooltip=[alt.Tooltip("where:N", title="Site"),
                  alt.Tooltip("indicator_label:N", title="Figure"),
-                 alt.Tooltip("indicator_month:T", title="Month", format="%b %Y"),
+                 month_tooltip("indicator_month"),
                  alt.Tooltip("value:Q", title="Count", format=",.0f")],
     )
     if frame["where"].nunique() > 1:
