@@ -26,6 +26,12 @@ from carepath.publish.disclosure import indicator_counts
 from carepath.publish.published_copy import Published
 
 NETWORK = "Network"
+# One question, two statistics: said wherever either verdict is shown.
+FINDER_AND_FUNNEL = (
+    "The bottleneck finder asks another question of the same months: it judges a site "
+    "against the other sites alone (their pooled proportion and spread, without the site "
+    "itself), so a site far from a few others can be a finding there while it stays inside "
+    "this funnel, whose limits widen with the spread that site itself causes.")
 
 
 def chart_sites(published: Published, selection: reader.Selection) -> list[str]:
@@ -54,8 +60,10 @@ def icons_html(summary: pd.DataFrame, size: int = 32) -> tuple[str, list[str]]:
 
 
 def spc_section(published: Published, site: str, indicator_id: str, label: str,
-                selection: reader.Selection) -> None:
-    """The XmR chart of `site` (or NETWORK) for one indicator, over the chosen period."""
+                selection: reader.Selection, finding: pd.Series | None = None) -> None:
+    """The XmR chart of `site` (or NETWORK) for one indicator, over the chosen period; with
+    `finding` (a row of fct_bottlenecks, its words in `evidence`), the finding first, in full,
+    and its months shaded on the chart."""
     site_code = None if site == NETWORK else site
     points = read(published, reader.spc_points, site_code, indicator_id, selection)
     summary = read(published, reader.spc_summary, site_code, indicator_id)
@@ -68,8 +76,13 @@ def spc_section(published: Published, site: str, indicator_id: str, label: str,
         st.info(f"Every month of {site}'s {label.lower()} in the chosen period is counted over "
                 "too few to show (disclosure control).")
         return
+    if finding is not None:
+        st.markdown(f"**The finding:** {html.escape(str(finding.evidence))}")
     images, words = icons_html(summary)
-    st.markdown(f"{images}&nbsp; {'; '.join(words)}.", unsafe_allow_html=True)
+    # The icons judge the chart's latest month, which a finding may not be about: say so.
+    latest = pd.Timestamp(points.indicator_month.max())
+    st.markdown(f"{images}&nbsp; Latest month, {latest:%b %Y}: {'; '.join(words)}.",
+                unsafe_allow_html=True)
     target = points.target_value.iloc[0]
     st.caption(
         f"{site}, {label}: XmR chart. How to read it: points inside the process limits (the "
@@ -79,11 +92,13 @@ def spc_section(published: Published, site: str, indicator_id: str, label: str,
         + (" Fewer than 13 months: the limits are trial limits."
            if points.is_trial_limits.iloc[0] else ""))
     drill = MONTH_DRILLS.get(indicator_id)
+    highlight = None if finding is None else (finding.period_start, finding.period_end)
     if drill is None:
-        st.altair_chart(spc_chart(shown), width="stretch")
+        st.altair_chart(spc_chart(shown, highlight=highlight), width="stretch")
         withheld_note(points, shown, "months")
         return
-    event = st.altair_chart(spc_chart(shown, selectable=True), width="stretch",
+    event = st.altair_chart(spc_chart(shown, selectable=True, highlight=highlight),
+                            width="stretch",
                             on_select="rerun", key=f"spc-{site}-{indicator_id}")
     withheld_note(points, shown, "months")
     chosen = (event.get("selection") or {}).get(MONTH_SELECTION) or []
@@ -115,7 +130,8 @@ def funnel_section(published: Published, indicator_id: str, label: str) -> None:
         "by more than chance and its caseload explain (the limits allow for the usual spread "
         "between sites); the funnel always compares every site over the last 12 judged "
         "months, whatever the filters"
-        + ("." if own_site is None else "; only your site's point is shown."))
+        + ("." if own_site is None else "; only your site's point is shown.")
+        + " " + FINDER_AND_FUNNEL)
     drawn = drawable(funnel, ("denominator", "numerator"))
     if not drawn.empty:
         st.altair_chart(funnel_chart(drawn), width="stretch")

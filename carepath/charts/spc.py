@@ -61,11 +61,15 @@ def _long_limits(points: pd.DataFrame) -> pd.DataFrame:
 
 
 MONTH_SELECTION = "month"
+HIGHLIGHT = "#FAB428"  # the months of a finding: Making Data Count's colour of concern
 
 
-def spc_chart(points: pd.DataFrame, selectable: bool = False) -> alt.LayerChart:
+def spc_chart(points: pd.DataFrame, selectable: bool = False,
+              highlight: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> alt.LayerChart:
     """One chart's points (fct_spc_points, one site and indicator, in month order); with
-    `selectable`, a click on a point selects its month (the selection MONTH_SELECTION)."""
+    `selectable`, a click on a point selects its month (the selection MONTH_SELECTION); with
+    `highlight` (a first and a last month), those months are shaded: the months a finding
+    speaks of, so the chart shows what the finding says."""
     unit = points.indicator_unit.iloc[0]
     number = value_format(unit)
     shown = points.assign(
@@ -108,6 +112,15 @@ def spc_chart(points: pd.DataFrame, selectable: bool = False) -> alt.LayerChart:
         dots = dots.add_params(alt.selection_point(name=MONTH_SELECTION,
                                                    fields=["indicator_month"], on="click"))
     layers = [limits, line, dots]
+    if highlight is not None:
+        # Half a month either side: each point stands on its month's first day.
+        first, last = (pd.Timestamp(m) for m in highlight)
+        band = pd.DataFrame({"start": [first - pd.Timedelta(days=15)],
+                             "end": [last + pd.Timedelta(days=15)],
+                             "finding": [f"{first:%b %Y} to {last:%b %Y}" if last > first
+                                         else f"{first:%b %Y}"]})
+        layers.insert(0, alt.Chart(band).mark_rect(color=HIGHLIGHT, opacity=0.18).encode(
+            x="start:T", x2="end:T", tooltip=[alt.Tooltip("finding:N", title="The finding")]))
     target = points.target_value.iloc[0]
     if pd.notna(target):
         layers.append(alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from components import published_or_stop, read, table
 from filters import current
-from indicator_charts import spc_section
+from indicator_charts import FINDER_AND_FUNNEL, spc_section
 from performance_matrix import chart_link
 from sign_in import current_user
 
@@ -26,7 +26,8 @@ if findings.empty:
 st.caption("The bottleneck finder's strongest findings: runs of months a site's XmR chart "
            "flags as special cause of concern, and sites worse than the others beyond the "
            "99.8% limit they set. Score: the evidence pooled over the months it spans; a "
-           "longer wait that follows from an earlier stage is folded into that stage's finding.")
+           "longer wait that follows from an earlier stage is folded into that stage's finding. "
+           + FINDER_AND_FUNNEL.replace("this funnel", "the funnel plot on the indicator's page"))
 # A site's own users read the evidence without the other sites' pooled figure, and the rank
 # among their own site's findings rather than the network's. For a published audience the
 # words, which quote monthly counts, were withheld as they were read where those counts are
@@ -53,4 +54,4 @@ choice = st.selectbox(
     format_func=lambda i: f"{findings.rank_overall[i]}. {findings.site_code[i]}: "
                           f"{findings.indicator_label[i]}")
 spc_section(published, findings.site_code[choice], findings.indicator_id[choice],
-            findings.indicator_label[choice], selection)
+            findings.indicator_label[choice], selection, finding=shown.loc[choice])

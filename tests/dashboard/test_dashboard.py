@@ -196,6 +196,19 @@ def test_bottlenecks_are_the_finders_ranked_findings_each_with_its_chart(app):
         icons = next(m.value for m in at.markdown if "<img" in m.value)
         _, label = spc_chart.variation_icon(summary.variation_icon.iloc[0])
         assert f'alt="{label}"' in icons
+        # The chart says what the finding says: its words in full, its months shaded; the
+        # icons say which month they judge.
+        assert f"**The finding:** {findings.evidence[index]}" in [m.value for m in at.markdown]
+        latest = reader.spc_points(settings.published_path, site, indicator).indicator_month.max()
+        assert f"Latest month, {pd.Timestamp(latest):%b %Y}:" in icons
+        chart = at.get("vega_lite_chart")[0].proto
+        spec = json.loads(chart.spec)
+        [band] = [layer for layer in spec["layer"] if layer["mark"].get("type") == "rect"]
+        data = {d.name: d for d in chart.datasets}[band["data"]["name"]]
+        [shaded] = pa.ipc.open_stream(data.data.data).read_all().to_pylist()
+        assert (pd.Timestamp(shaded["start"]) < pd.Timestamp(findings.period_start[index])
+                <= pd.Timestamp(findings.period_end[index]) < pd.Timestamp(shaded["end"]))
+    assert any("judges a site against the other sites alone" in c.value for c in at.caption)
 
 
 def test_without_published_marts_the_page_says_what_to_do(tmp_path, monkeypatch):

@@ -123,3 +123,15 @@ def test_one_number_format_per_unit(value, unit, text):
 
 def test_chart_formats_are_the_text_formats():
     assert formats.FORMAT == {"proportion": ".1%", "days": ",.1f", "count": ",.0f"}
+
+
+def test_a_findings_months_are_shaded_on_its_chart():
+    plain = spc_chart(_points([10.0, 11, 9, 30])).to_dict()
+    assert not [layer for layer in plain["layer"] if layer["mark"].get("type") == "rect"]
+    spec = spc_chart(_points([10.0, 11, 9, 30]),
+                     highlight=(pd.Timestamp("2026-01-01"), pd.Timestamp("2026-02-01"))).to_dict()
+    [band] = [layer for layer in spec["layer"] if layer["mark"].get("type") == "rect"]
+    [row] = _data(spec, band)
+    assert pd.Timestamp(row["start"]) < pd.Timestamp("2026-01-01")
+    assert pd.Timestamp("2026-02-01") < pd.Timestamp(row["end"]) < pd.Timestamp("2026-03-01")
+    assert row["finding"] == "Jan 2026 to Feb 2026"
