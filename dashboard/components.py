@@ -11,6 +11,7 @@ from sign_in import current_user
 
 from carepath.access.scope import visible_to
 from carepath.access.users import User
+from carepath.charts.labels import CodeLabels
 from carepath.publish import disclosure, reader
 from carepath.publish.csv_export import READING_DECIMALS, formula_safe_csv
 from carepath.publish.disclosure_declarations import load_declarations
@@ -208,6 +209,11 @@ def withheld_note(frame: pd.DataFrame, shown: pd.DataFrame, what: str) -> None:
     if left_out:
         st.caption(f"{left_out:,} {what} whose counts are withheld are not drawn "
                    f"({disclosure_policy().describe()})")
+
+
+def code_labels(published: Published) -> CodeLabels:
+    """The words for every code (dim_code_labels), to show in place of codes."""
+    return CodeLabels(read(published, reader.code_labels))
 
 
 def access_targets_note(published: Published) -> None:

@@ -12,9 +12,8 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
-from components import read, table
+from components import code_labels, read, table
 
-from carepath.charts.labels import readable
 from carepath.publish import reader
 from carepath.publish.published_copy import Published
 
@@ -36,8 +35,11 @@ def narrowed(selection: reader.Selection, site: str | None = None,
     return dataclasses.replace(selection, **changes)
 
 
-def _readable(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
-    return frame.assign(**{c: frame[c].map(readable) for c in columns})
+def _readable(published: Published, frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """`frame` with the codes of `columns` in words (dim_code_labels; a column is named for
+    its code set, but for a referral's reason)."""
+    sets = {"referral_reason": "referral_reason"}
+    return code_labels(published).columns(frame, **{c: sets.get(c, c) for c in columns})
 
 
 def _heading(what: str, rows: pd.DataFrame) -> None:
@@ -56,7 +58,8 @@ def referral_rows(published: Published, selection: reader.Selection, name: str =
     if rows.empty:
         st.info("No referral matches.")
         return
-    table(_readable(rows, "priority", "referral_reason", "target_service", "pathway_status"),
+    table(_readable(published, rows, "priority", "referral_reason", "target_service",
+                    "pathway_status"),
           name, column_config={
               "site_code": "Site", "referral_id": "Referral", "priority": "Priority",
               "referral_reason": "Reason", "target_service": "Service",
@@ -77,12 +80,12 @@ def waiting_rows(published: Published, selection: reader.Selection, name: str,
     if rows.empty:
         st.info("Nobody matching is waiting.")
         return
-    waiting_table(rows, name)
+    waiting_table(published, rows, name)
 
 
-def waiting_table(rows: pd.DataFrame, name: str) -> None:
+def waiting_table(published: Published, rows: pd.DataFrame, name: str) -> None:
     """Rows of reader.longest_waiters as a table, under readable headers."""
-    table(_readable(rows.drop(columns="census_date"), "priority", "referral_reason",
+    table(_readable(published, rows.drop(columns="census_date"), "priority", "referral_reason",
                     "target_service"), name, column_config={
         "site_code": "Site", "referral_id": "Referral", "priority": "Priority",
         "referral_reason": "Reason", "target_service": "Service",
@@ -101,7 +104,7 @@ def adherence_rows(published: Published, selection: reader.Selection, what: str,
     if rows.empty:
         st.info("No programme matches.")
         return
-    table(_readable(rows, "programme_type", "programme_status"), name,
+    table(_readable(published, rows, "programme_type", "programme_status"), name,
           column_config={
               "site_code": "Site", "referral_id": "Referral", "programme_type": "Programme",
               "first_seen_date": st.column_config.DateColumn("First seen",
@@ -126,7 +129,7 @@ def registry_rows(published: Published, selection: reader.Selection, what: str,
         st.info("No referral first seen then has an outcome measure.")
         return
     st.caption("Referrals with no outcome measure at all have no row here.")
-    table(rows, name, column_config={
+    table(_readable(published, rows, "instrument"), name, column_config={
         "site_code": "Site", "referral_id": "Referral",
         "first_seen_date": st.column_config.DateColumn("First seen", format="YYYY-MM-DD"),
         "instrument": "Instrument", "baseline_day": "Baseline day",

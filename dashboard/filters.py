@@ -13,18 +13,17 @@ from __future__ import annotations
 from datetime import date
 
 import streamlit as st
-from components import read
+from components import code_labels, read
 
 from carepath.access.users import User
-from carepath.charts.labels import readable
 from carepath.publish import reader
 from carepath.publish.published_copy import Published
 
 SELECTION_KEY = "carepath_selection"
-CHOICES = (  # query parameter, label, dimension of reader.filter_options
-    ("priority", "Priority", "priority"),
-    ("reason", "Referral reason", "reason"),
-    ("service", "Target service", "service"),
+CHOICES = (  # query parameter, label, dimension of reader.filter_options, its code set
+    ("priority", "Priority", "priority", "priority"),
+    ("reason", "Referral reason", "reason", "referral_reason"),
+    ("service", "Target service", "service", "target_service"),
 )
 
 
@@ -48,11 +47,12 @@ def sidebar(published: Published, user: User) -> reader.Selection:
         else:
             chosen["site"] = (user.site,)
             st.caption(f"Site: {user.site} (the site you may see).")
-        for key, label, dimension in CHOICES:
+        labels = code_labels(published)
+        for key, label, dimension, code_set in CHOICES:
             values = by_dimension.get(dimension, [])
             chosen[key] = tuple(st.multiselect(
                 label, values, key=key, bind="query-params", placeholder="All",
-                format_func=readable))
+                format_func=labels.of(code_set)))
         months = by_dimension.get("month", [])
         if months:
             start = st.selectbox("From month", months, index=0, key="from",

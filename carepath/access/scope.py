@@ -16,7 +16,7 @@ from carepath.access.users import User
 
 # Reader queries (carepath.publish.reader) whose answers belong to no site.
 SITE_FREE_QUERIES = frozenset({"published_at", "filter_options", "indicators",
-                               "access_targets"})
+                               "access_targets", "code_labels"})
 
 
 class NotVisible(PermissionError):

@@ -24,12 +24,35 @@ def _where(frame: pd.DataFrame) -> pd.Series:
     return frame.site_code.fillna("Network")
 
 
-def wait_band_chart(bands: pd.DataFrame) -> alt.FacetChart | alt.Chart:
+def census_chart(census: pd.DataFrame, priority_label=readable) -> alt.Chart:
+    """Pathways waiting at each census (fct_waiting_list_monthly rows), a line per site and
+    priority; each census date is a tick of its own (a month end, or the newest census)."""
+    frame = census.assign(priority_label=census.priority.map(priority_label))
+    dates = sorted(pd.to_datetime(frame.census_date).unique())
+    return alt.Chart(frame).mark_line(point=True).encode(
+        x=alt.X("census_date:T", title="Census date", scale=alt.Scale(nice=False),
+                axis=alt.Axis(values=[d.isoformat() for d in pd.to_datetime(dates)],
+                              format="%d %b %Y", labelAngle=-40, labelOverlap=True)),
+        y=alt.Y("pathways_waiting:Q", title="Pathways waiting"),
+        color=alt.Color("site_code:N", title="Site"),
+        strokeDash=alt.StrokeDash("priority_label:N", title="Priority"),
+        shape=alt.Shape("priority_label:N", title="Priority"),
+        tooltip=[alt.Tooltip("site_code:N", title="Site"),
+                 alt.Tooltip("priority_label:N", title="Priority"),
+                 alt.Tooltip("census_date:T", title="Census date", format="%d %b %Y"),
+                 alt.Tooltip("pathways_waiting:Q", title="Waiting", format=",.0f"),
+                 alt.Tooltip("prop_waiting_within_target:Q", title="Within target",
+                             format=".1%"),
+                 alt.Tooltip("median_days_waiting:Q", title="Median days waiting",
+                             format=",.1f")])
+
+
+def wait_band_chart(bands: pd.DataFrame, priority_label=readable) -> alt.FacetChart | alt.Chart:
     """A heat map: census months across, weekly bands up, pathways waiting as colour; one
     panel per site and priority shown (fct_waiting_list_wait_bands rows)."""
     frame = bands.assign(
         panel=_where(bands) + bands.priority.map(
-            lambda p: "" if pd.isna(p) else f", {readable(p).lower()}"))
+            lambda p: "" if pd.isna(p) else f", {str(priority_label(p)).lower()}"))
     band_order = (frame.drop_duplicates("wait_band_weeks").sort_values("wait_band_weeks",
                                                                         ascending=False)
                   .wait_band.tolist())

@@ -418,6 +418,11 @@ def indicators(published: Published) -> pd.DataFrame:
     return _select(published, "select * from dim_qi_indicators order by display_order")
 
 
+def code_labels(published: Published) -> pd.DataFrame:
+    """dim_code_labels: the words for every code."""
+    return _select(published, "select * from dim_code_labels order by code_set, code")
+
+
 def access_targets(published: Published) -> pd.DataFrame:
     """dim_access_targets: the targets the access figures are judged against, each priority's
     row for every service first."""
@@ -488,6 +493,7 @@ SOURCES: dict[str, QuerySource] = {
     "spc_summaries": QuerySource("fct_spc_summary"),
     "funnel": QuerySource("fct_funnel"),
     "indicators": QuerySource("dim_qi_indicators"),
+    "code_labels": QuerySource("dim_code_labels"),
     "access_targets": QuerySource("dim_access_targets"),
     # A sum of fct_deliveries.rows_loaded by site: whether anything has been loaded at all.
     "rows_loaded_by_site": QuerySource("fct_deliveries"),

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import streamlit as st
-from components import published_or_stop, read, table
+from components import code_labels, published_or_stop, read, table
 from drill_downs import adherence_rows, narrowed
 from filters import current
 from indicator_charts import indicator_charts
 
-from carepath.charts.labels import readable
 from carepath.publish import reader
 
 st.title("Adherence: attending and finishing the programme")
@@ -47,7 +46,8 @@ else:
                "dropout, and the relative dose intensity (minutes delivered over minutes "
                "prescribed, summed over the ended programmes).")
     shown = programmes.assign(site_code=programmes.site_code.fillna("Network"),
-                              programme=programmes.programme_type.map(readable))
+                              programme=programmes.programme_type.map(
+                                  code_labels(published).of("programme_type")))
     table(shown[["site_code", "programme", "programmes", "prop_sessions_attended",
                  "programmes_ended", "prop_ended_completed", "prop_ended_dropped_out",
                  "relative_dose_intensity"]], "adherence-by-programme", column_config={

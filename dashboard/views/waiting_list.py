@@ -3,10 +3,10 @@ first appointments that clear it."""
 
 from __future__ import annotations
 
-import altair as alt
 import streamlit as st
 from components import (
     access_targets_note,
+    code_labels,
     drawable,
     published_or_stop,
     read,
@@ -17,9 +17,9 @@ from drill_downs import narrowed, waiting_rows, waiting_table
 from filters import current
 from indicator_charts import indicator_charts
 
-from carepath.charts.labels import readable
 from carepath.charts.waiting import (
     DEMAND_AND_CAPACITY,
+    census_chart,
     demand_and_capacity_chart,
     wait_band_chart,
 )
@@ -32,6 +32,7 @@ access_targets_note(published)
 all_census = read(published, reader.waiting_list_monthly, selection)
 census = drawable(all_census, "pathways_waiting")
 waiting = read(published, reader.waiting_now_by_site, selection)
+labels = code_labels(published)
 longest = read(published, reader.longest_waiters, 20, selection)
 
 st.subheader("Pathways waiting at each month end")
@@ -40,22 +41,7 @@ if census.empty:
 else:
     st.caption("Referrals received and not yet seen or closed, counted on the last day of each "
                "month, by site and priority: a rising line is a growing backlog.")
-    census = census.assign(priority_label=census.priority.map(readable))
-    st.altair_chart(
-        alt.Chart(census).mark_line(point=True).encode(
-            x=alt.X("census_date:T", title="Census date"),
-            y=alt.Y("pathways_waiting:Q", title="Pathways waiting"),
-            color=alt.Color("site_code:N", title="Site"),
-            strokeDash=alt.StrokeDash("priority_label:N", title="Priority"),
-            shape=alt.Shape("priority_label:N", title="Priority"),
-            tooltip=[alt.Tooltip("site_code:N", title="Site"),
-                     alt.Tooltip("priority_label:N", title="Priority"),
-                     alt.Tooltip("census_date:T", title="Census date", format="%d %b %Y"),
-                     alt.Tooltip("pathways_waiting:Q", title="Waiting"),
-                     alt.Tooltip("prop_waiting_within_target:Q", title="Within target",
-                                 format=".1%"),
-                     alt.Tooltip("median_days_waiting:Q", title="Median days waiting")]),
-        width="stretch")
+    st.altair_chart(census_chart(census, labels.of("priority")), width="stretch")
 withheld_note(all_census, census, "censuses")
 
 st.subheader("Weeks waited at each census")
@@ -71,7 +57,7 @@ else:
                + ("The network's list" if not selection.sites else "Each chosen site's list")
                + ("; every priority." if not selection.priorities else
                   "; each chosen priority."))
-    st.altair_chart(wait_band_chart(bands), width="stretch")
+    st.altair_chart(wait_band_chart(bands, labels.of("priority")), width="stretch")
 withheld_note(all_bands, bands, "band counts")
 
 st.subheader("Who is waiting now")
@@ -82,9 +68,10 @@ else:
                "and priority (site and priority filters apply here).")
     # The shares' numerators are read for disclosure control (a share is computed from them
     # for a published audience), not shown.
-    table(waiting[["site_code", "priority", "pathways_waiting", "prop_waiting_within_target",
-                   "prop_waiting_within_rtt_standard", "median_days_waiting",
-                   "max_days_waiting"]], "waiting-now-by-site", column_config={
+    table(labels.columns(waiting, priority="priority")[[
+        "site_code", "priority", "pathways_waiting", "prop_waiting_within_target",
+        "prop_waiting_within_rtt_standard", "median_days_waiting", "max_days_waiting"]],
+        "waiting-now-by-site", column_config={
         "site_code": "Site", "priority": "Priority", "pathways_waiting": "Waiting",
         "prop_waiting_within_target": st.column_config.NumberColumn("Within target",
                                                                     format="percent"),
@@ -92,15 +79,16 @@ else:
                                                                           format="percent"),
         "median_days_waiting": "Median days", "max_days_waiting": "Longest (days)",
     }, drill=lambda row: waiting_rows(
-        published, narrowed(selection, site=row.site_code, priority=row.priority),
-        "waiting-referrals", f"Waiting at {row.site_code}, {readable(row.priority).lower()}"))
+        published, narrowed(selection, site=row.site_code,
+                            priority=labels.code("priority", row.priority)),
+        "waiting-referrals", f"Waiting at {row.site_code}, {row.priority.lower()}"))
 st.write("Longest waiters")
 if longest.empty:
     st.info("Nobody matching the filters is waiting.")
 else:
     st.caption(f"Census {longest.census_date.iloc[0]:%Y-%m-%d}: the 20 referrals waiting "
                "longest, for the service to act on (every filter applies here).")
-    waiting_table(longest, "longest-waiters")
+    waiting_table(published, longest, "longest-waiters")
 
 st.subheader("Demand, activity and the backlog")
 all_flows = read(published, reader.monthly_indicator_series, DEMAND_AND_CAPACITY, selection)

@@ -34,6 +34,7 @@ from carepath.access import server_state
 from carepath.access.throttle import LoginThrottle
 from carepath.access.users import add_user
 from carepath.charts import spc as spc_chart
+from carepath.charts.labels import CodeLabels
 from carepath.publish import reader
 from carepath.publish.disclosure import COMPLEMENT
 from carepath.publish.disclosure_declarations import load_declarations
@@ -141,7 +142,7 @@ def test_the_site_table_adds_up_to_the_tiles(app):
 
 
 def test_who_is_waiting_now_lists_the_longest_waiters_first(app, recomputed):
-    at, _ = app
+    at, settings = app
     at.switch_page("views/waiting_list.py").run()
     assert not at.exception
     shown = _table(at, "days_waiting")
@@ -154,7 +155,8 @@ def test_who_is_waiting_now_lists_the_longest_waiters_first(app, recomputed):
     monthly = recomputed["fct_waiting_list_monthly"]
     census = max(key[0] for key in monthly)
     # Staff read every count exactly, the few urgent waiters at some sites included.
-    expected = {(site, priority): row["pathways_waiting"]
+    words = CodeLabels(reader.code_labels(settings.published_path)).of("priority")
+    expected = {(site, words(priority)): row["pathways_waiting"]
                 for (day, site, priority), row in monthly.items() if day == census}
     shown = dict(zip(zip(by_site.site_code, by_site.priority, strict=True),
                      by_site.pathways_waiting, strict=True))
@@ -642,8 +644,8 @@ def test_a_waiting_list_row_opens_the_referrals_waiting(pipeline_run, monkeypatc
     settings, _ = pipeline_run
     at = _open(settings, monkeypatch, "views/waiting_list.py")
     by_site = _table(at, "pathways_waiting")
-    row = list(zip(by_site.site_code, by_site.priority, strict=True)).index(("CAR", "routine"))
-    site, priority = by_site.site_code[row], by_site.priority[row]
+    row = list(zip(by_site.site_code, by_site.priority, strict=True)).index(("CAR", "Routine"))
+    site, priority = by_site.site_code[row], "routine"
     _select_row(at, "waiting-now-by-site", row)
     assert not at.exception
     # The drilled rows come straight after their table, before the 20 longest waiters.
@@ -845,6 +847,7 @@ def test_the_census_chart_leaves_out_what_the_table_withholds(pipeline_run, monk
     drawn = pa.ipc.open_stream(chart.proto.datasets[0].data.data).read_all().to_pandas()
     as_of = pd.Timestamp(newest.census_date.iloc[0])
     now = drawn[pd.to_datetime(drawn.census_date) == as_of]
-    shown_now = set(zip(now.site_code, now.priority, strict=True))
+    # The table names priorities in words, as the chart's legend does.
+    shown_now = set(zip(now.site_code, now.priority_label, strict=True))
     assert hidden and not shown_now & hidden, "no withheld census is drawn"
     assert len(drawn) > 0, "the censuses with nothing withheld are drawn"
