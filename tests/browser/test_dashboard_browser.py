@@ -153,6 +153,14 @@ def test_a_filter_goes_into_the_url_and_a_pasted_link_reproduces_the_view(page):
     chips.first.wait_for(timeout=30_000)
     assert [c.get_attribute("aria-label") for c in chips.all()] == ["BRA"]
 
+    # The overview has a path of its own too: /overview opens it, with the link's filters.
+    fresh.goto(f"{url}/overview?site=BRA&site=CAR")
+    fresh.get_by_role("heading", name=PAGES[""]).wait_for(timeout=PAGE_WAIT_MS)
+    assert fresh.get_by_text("Page not found").count() == 0
+    fresh.wait_for_function("() => window.location.search.includes('site=CAR')",
+                            timeout=30_000)
+    assert parse_qs(urlparse(fresh.url).query)["site"] == ["BRA", "CAR"]
+
 
 @pytest.mark.browser
 def test_a_cell_of_the_performance_matrix_opens_its_chart(page):
