@@ -91,9 +91,11 @@ dashboard: env demo-user
 
 demo: pipeline dashboard
 
-# Debian's chromium drives the browser test (playwright never downloads a browser here).
+# Debian's chromium drives the browser test and prints the QI pack as PDF (playwright never
+# downloads a browser here); poppler-utils' pdftotext reads the PDF back in the pack's test.
 browser:
 	@command -v chromium > /dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null; }
+	@command -v pdftotext > /dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils > /dev/null; }
 
 # The engine parity tests start a throwaway PostgreSQL server and a local Spark (Java 17).
 engines:

@@ -181,6 +181,17 @@ def _status(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def _pack(args: argparse.Namespace) -> int:
+    from carepath.pack.write import write_packs
+    from carepath.settings import load_settings
+
+    written = write_packs(load_settings(args.data_dir), args.month, Path(args.out),
+                          sites=args.site, pdf=not args.no_pdf)
+    for path in written:
+        print(path)
+    return 0
+
+
 def _dbt(args: argparse.Namespace) -> int:
     from carepath.run_lock import run_lock
     from carepath.settings import load_settings
@@ -312,6 +323,19 @@ def main(argv: list[str] | None = None) -> int:
                                            "stale: ledger, last build and mart counts")
     status.add_argument("--data-dir", help="data folder (default: $CAREPATH_DATA_DIR or ./data)")
     status.set_defaults(func=_status)
+
+    pack = sub.add_parser(
+        "pack", help="write the month's QI pack (HTML and PDF) for the network and each site",
+        epilog="Figures pass the disclosure policy ($CAREPATH_DISCLOSURE_POLICY): a pack is "
+               "published. exit status: 0 written; 2 no such month or site")
+    pack.add_argument("--month", required=True, help="the month, YYYY-MM")
+    pack.add_argument("--site", action="append",
+                      help="a site's pack only (repeat for several; default: the network's "
+                           "and every site's)")
+    pack.add_argument("--out", required=True, help="folder to write the packs in")
+    pack.add_argument("--no-pdf", action="store_true", help="HTML only (no chromium needed)")
+    pack.add_argument("--data-dir", help="data folder (default: $CAREPATH_DATA_DIR or ./data)")
+    pack.set_defaults(func=_pack)
 
     dbt = sub.add_parser(
         "dbt", help="run dbt on the current warehouse, with its target and every variable set",

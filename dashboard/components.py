@@ -16,7 +16,7 @@ from carepath.publish import disclosure, reader
 from carepath.publish.csv_export import READING_DECIMALS, formula_safe_csv
 from carepath.publish.disclosure_declarations import load_declarations
 from carepath.publish.disclosure_policies import Policy, policy_named
-from carepath.publish.disclosure_views import disclose_view, disclosed_marts, origins_of
+from carepath.publish.disclosure_views import disclosed_marts, published_answer
 from carepath.publish.published_copy import Published, published_copy
 from carepath.settings import load_settings
 from carepath.store import store_errors
@@ -137,16 +137,13 @@ def _for_publication(published: Published, query: str, answer: pd.DataFrame) -> 
     mart shows it (carepath.publish.disclosure_views); a list of referrals or files is not
     shown at all (an empty answer, said on the page)."""
     declarations = load_declarations(load_settings().dbt_project_dir / "models" / "marts")
-    mart = declarations[reader.SOURCES[query].mart]
-    if mart.audience != "published":
+    policy = disclosure_policy()
+    shown = published_answer(query, answer, _disclosed_marts(
+        str(published), published.version(), policy, published), declarations, policy)
+    if shown is None:
         st.caption("Lists of referrals and files are for the service's staff: they are not "
                    "shown to a published audience.")
         return answer.iloc[0:0]
-    policy = disclosure_policy()
-    whole, decided = _disclosed_marts(str(published), published.version(), policy,
-                                      published)[mart.mart]
-    shown = disclose_view(answer, whole, decided, mart, policy,
-                          origins_of(query, declarations))
     # The record travels with the frame (pandas keeps attrs through selections), for the
     # table that shows it to offer beside its download: as plain tuples, which pandas can
     # compare when it carries attrs through an operation on two frames (frames it cannot).

@@ -190,6 +190,20 @@ def disclosed_marts(published: Published, declarations: Mapping[str, MartDisclos
     return {name: (frames[name], shown[name]) for name in names}
 
 
+def published_answer(query: str, answer: pd.DataFrame,
+                     marts: Mapping[str, tuple[pd.DataFrame, Disclosed]],
+                     declarations: Mapping[str, MartDisclosure], policy: Policy
+                     ) -> Disclosed | None:
+    """The answer of reader query `query` as a published audience may see it, each cell as
+    the joint disclosure of its mart (`marts`, from disclosed_marts) shows it; None for a list
+    of referrals or files, which is never published."""
+    mart = declarations[reader.SOURCES[query].mart]
+    if mart.audience != "published":
+        return None
+    whole, decided = marts[mart.mart]
+    return disclose_view(answer, whole, decided, mart, policy, origins_of(query, declarations))
+
+
 def origins_of(query: str, declarations: Mapping[str, MartDisclosure]
                ) -> dict[str, tuple[str, str, Role | None]]:
     """For a query's answer columns that are not its mart's own (reader.SOURCES): the mart and
