@@ -13,20 +13,12 @@ st.set_page_config(page_title="carepath", page_icon=":material/route:", layout="
 st.set_option("client.disableDataExport", True)
 
 user = signed_in_user()
-overview = st.Page("views/overview.py", title="Overview", icon=":material/dashboard:",
-                   url_path="home", default=True)
-
-
-def _to_overview() -> None:
-    # The default page is served at the root only; a link to /overview (as every other page
-    # has its own path) lands here and is sent on with its filters.
-    st.switch_page(overview, query_params={key: st.query_params.get_all(key)
-                                           for key in st.query_params})
-
-
 navigation = st.navigation(position="sidebar" if user else "hidden", pages=[
-    overview,
-    st.Page(_to_overview, title="Overview", url_path="overview", visibility="hidden"),
+    st.Page("views/overview.py", title="Overview", icon=":material/dashboard:",
+            url_path="home", default=True),
+    # The default page is served at the root only; as every other page has a path of its own,
+    # a link to /overview opens the same page, unlisted (Streamlit tells pages apart by path).
+    st.Page("views/overview.py", title="Overview", url_path="overview", visibility="hidden"),
     st.Page("views/bottlenecks.py", title="Bottlenecks", icon=":material/report:",
             url_path="bottlenecks"),
     st.Page("views/referral_pathway.py", title="Referral pathway", icon=":material/route:",

@@ -291,7 +291,7 @@ def _reader_calls(published, sample) -> dict[str, pd.DataFrame]:
         "spc_points": (sample["site"], "referrals_received", chosen),
         "spc_summary": (None, "referrals_received"), "spc_summaries": (chosen,),
         "funnel": ("prop_seen_within_target",), "indicators": (), "access_targets": (),
-        "rows_loaded_by_site": (),
+        "rows_loaded_by_site": (), "code_labels": (),
     }
     return {name: getattr(reader, name)(published, *args) for name, args in calls.items()}
 
