@@ -15,7 +15,6 @@ from pathlib import Path
 import pandas as pd
 import vl_convert
 
-from carepath.charts.axes import with_month_gaps
 from carepath.charts.formats import formatted
 from carepath.charts.spc import ASSURANCE_ICONS, VARIATION_ICONS, VARIATION_STYLE, spc_chart
 from carepath.pack.content import PackContent, is_mark
@@ -148,5 +147,3 @@ def print_pdf(html_file: Path, pdf_file: Path) -> None:
     if result.returncode != 0 or not pdf_file.exists():
         raise RuntimeError(f"chromium could not print {html_file}: {result.stderr[-500:]}")
 
-
-__all__ = ["pack_html", "print_pdf", "with_month_gaps"]
