@@ -12,6 +12,7 @@ from sign_in import current_user
 from carepath.access.scope import visible_to
 from carepath.access.users import User
 from carepath.charts.labels import CodeLabels
+from carepath.charts.withheld import drawable_rows
 from carepath.publish import disclosure, reader
 from carepath.publish.csv_export import READING_DECIMALS, formula_safe_csv
 from carepath.publish.disclosure_declarations import load_declarations
@@ -177,27 +178,11 @@ def drawable(frame: pd.DataFrame, counts: str | tuple[str, ...]) -> pd.DataFrame
     withheld figure left undrawn (a mark becomes a gap)."""
     if not published_audience():
         return frame
-    columns = [counts] if isinstance(counts, str) else list(counts)
-    marked = pd.Series(False, index=frame.index)
-    for column in columns:
-        marked |= frame[column].map(lambda v: isinstance(v, str))
-    return numbers_again(frame[~marked])
+    return drawable_rows(frame, counts, _marks())
 
 
-def numbers_again(frame: pd.DataFrame) -> pd.DataFrame:
-    """A published frame for drawing: a column of numbers that holds marks becomes numbers
-    again, each mark a gap."""
-    marks = {disclosure_policy().withheld_label, disclosure.COMPLEMENT}
-    frame = frame.copy()
-    for column in frame.columns:
-        values = frame[column].dropna()
-        if frame[column].dtype != object or values.empty:
-            continue
-        is_mark = values.map(lambda v: isinstance(v, str) and v in marks)
-        is_number = values.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
-        if is_mark.any() and (is_mark | is_number).all():
-            frame[column] = pd.to_numeric(frame[column].map(lambda v: None if v in marks else v))
-    return frame
+def _marks() -> set[str]:
+    return {disclosure_policy().withheld_label, disclosure.COMPLEMENT}
 
 
 def withheld_note(frame: pd.DataFrame, shown: pd.DataFrame, what: str) -> None:

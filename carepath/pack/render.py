@@ -17,8 +17,10 @@ import vl_convert
 
 from carepath.charts.formats import formatted
 from carepath.charts.spc import ASSURANCE_ICONS, VARIATION_ICONS, VARIATION_STYLE, spc_chart
+from carepath.charts.withheld import drawable_rows
 from carepath.pack.content import PackContent, is_mark
 from carepath.pack.narrative import narrative
+from carepath.publish.disclosure import COMPLEMENT, indicator_counts
 
 STYLE = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; color: #231f20; margin: 2em; }
@@ -39,13 +41,11 @@ def _cell(value: object, unit: str) -> str:
     return f'<td class="n">{_e(shown)}</td>'
 
 
-def _chart_svg(page) -> str:
+def _chart_svg(page, marks: set[str]) -> str:
     if page.points.empty:
         return '<p class="note">No month of this indicator is charted yet.</p>'
-    drawable = page.points[~page.points.value.map(is_mark)]
-    for column in ("value", "centre", "lower_limit", "upper_limit"):
-        drawable = drawable.assign(**{column: pd.to_numeric(
-            drawable[column].map(lambda v: None if is_mark(v) else v))})
+    # The dashboard's rule: a month counted over a withheld count is not drawn.
+    drawable = drawable_rows(page.points, indicator_counts(page.unit), marks)
     if drawable.empty:
         return '<p class="note">Every month is withheld (counted over too few to publish).</p>'
     spec = spc_chart(drawable).properties(width=640, height=220).to_dict()
@@ -104,10 +104,11 @@ def _wait_bands(content: PackContent) -> str:
 def pack_html(content: PackContent) -> str:
     """The pack as one HTML document."""
     month = pd.Timestamp(content.month)
+    marks = {content.policy.withheld_label, COMPLEMENT}
     sections = []
     for page in content.indicators:
         sections.append(
-            f'<section class="indicator"><h3>{_e(page.label)}</h3>{_chart_svg(page)}'
+            f'<section class="indicator"><h3>{_e(page.label)}</h3>{_chart_svg(page, marks)}'
             f"<p>{_e(narrative(page, month))}</p></section>")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{_e(content.title)}</title>
